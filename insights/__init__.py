@@ -1,0 +1,7 @@
+"""deal-insights: deal insights for a CRM sidebar, filtered by what each viewer may see."""
+
+from insights.offline import configure_offline_defaults
+
+configure_offline_defaults()
+
+__version__ = "0.1.0"

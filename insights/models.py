@@ -1,0 +1,3 @@
+"""Every table of the service, imported in one place so metadata (and Alembic) sees them all."""
+
+from insights.crm.models import *  # noqa: F401,F403

@@ -1,0 +1,171 @@
+"""Data-only risks: rules over the deal's properties and activity metadata, never free text.
+
+They run for every insight (HIPAA mode included), so the Risks section works when the model is
+down, off or not allowed. Each risk explains itself with its numbers. Thresholds are account
+settings because a 15-day sales cycle and a 9-month one need different ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from insights.context import ActivityItem, DealContext, PropertyChange
+from insights.schemas import Risk
+
+
+class RiskThresholds(BaseModel):
+    inactive_days: int = Field(14, ge=1, le=3650)
+    stalled_stage_days: int = Field(30, ge=1, le=3650)
+    score_drop_points: float = Field(5, ge=0, le=100)
+    score_window_days: int = Field(30, ge=1, le=3650)
+    close_date_pushes: int = Field(2, ge=1, le=100)
+    amount_drop_pct: float = Field(10, ge=0, le=100)
+
+    @classmethod
+    def from_account(cls, raw: dict[str, Any] | None) -> RiskThresholds:
+        """Account values over defaults; unknown keys are ignored, bad values fall back."""
+        try:
+            return cls.model_validate({k: v for k, v in (raw or {}).items() if k in cls.model_fields})
+        except ValidationError:
+            return cls()
+
+
+def _day(d: datetime) -> str:
+    return f"{d.day} {d.strftime('%b')}"
+
+
+def _history(ctx: DealContext, prop: str) -> list[PropertyChange]:
+    return sorted((h for h in ctx.history if h.property == prop), key=lambda h: h.timestamp)
+
+
+def _float(v: str | None) -> float | None:
+    try:
+        return float(v) if v not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def deal_score_drop(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    points = [(h.timestamp, _float(h.value)) for h in _history(ctx, "hs_deal_score")]
+    points = [(ts, v) for ts, v in points if v is not None and (ctx.now - ts).days <= t.score_window_days]
+    if ctx.deal.deal_score is not None and (not points or points[-1][1] != ctx.deal.deal_score):
+        points.append((ctx.now, ctx.deal.deal_score))
+    if len(points) < 2:
+        return None
+    peak_ts, peak = max(points, key=lambda p: (p[1], p[0]))
+    last = points[-1][1]
+    if peak is None or last is None or peak - last < t.score_drop_points or peak_ts >= points[-1][0]:
+        return None
+    return Risk(kind="deal_score_drop", source="rules",
+                text=f"Deal score fell from {peak:g} to {last:g} since {_day(peak_ts)}.")
+
+
+def no_follow_up(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    if ctx.deal.stage.is_closed or ctx.upcoming_meetings or ctx.open_tasks:
+        return None
+    return Risk(kind="no_follow_up", source="rules",
+                text="No follow-up scheduled: no upcoming meeting and no open task on this deal.")
+
+
+def close_date_passed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    cd = ctx.deal.close_date
+    if ctx.deal.stage.is_closed or cd is None or cd >= ctx.now:
+        return None
+    days = (ctx.now - cd).days
+    return Risk(kind="close_date_passed", source="rules",
+                text=f"Close date {cd.date().isoformat()} passed {days} days ago and the deal is still open.")
+
+
+def close_date_pushed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    dates = [(h.timestamp, h.value) for h in _history(ctx, "closedate") if h.value]
+    pushes = sum(1 for (_, a), (_, b) in zip(dates, dates[1:], strict=False) if b > a)
+    if ctx.deal.stage.is_closed or pushes < t.close_date_pushes:
+        return None
+    return Risk(kind="close_date_pushed", source="rules",
+                text=f"Close date pushed back {pushes} times "
+                f"(first {dates[0][1][:10]}, now {dates[-1][1][:10]}).")
+
+
+def inactive(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    if ctx.deal.stage.is_closed or ctx.newest_activity_at is None:
+        return None
+    days = (ctx.now - ctx.newest_activity_at).days
+    if days < t.inactive_days:
+        return None
+    ids = [ctx.activities[0].id] if ctx.activities else []
+    return Risk(kind="inactive", source="rules", activity_ids=ids,
+                text=f"No activity for {days} days (last on {ctx.newest_activity_at.date().isoformat()}).")
+
+
+def stalled_in_stage(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    since = ctx.deal.stage_entered_at
+    if ctx.deal.stage.is_closed or since is None:
+        return None
+    days = (ctx.now - since).days
+    if days < t.stalled_stage_days:
+        return None
+    label = ctx.deal.stage.label or ctx.deal.stage.id
+    return Risk(kind="stalled_in_stage", source="rules",
+                text=f"In stage '{label}' for {days} days (threshold {t.stalled_stage_days}).")
+
+
+def no_contact(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    # Counted over what the viewer sees: an invisible contact must not be hinted at either.
+    if ctx.deal.stage.is_closed or ctx.contacts:
+        return None
+    return Risk(kind="no_contact", source="rules", text="No contact associated with this deal.")
+
+
+def _last_meeting(ctx: DealContext) -> ActivityItem | None:
+    return next((a for a in ctx.activities if a.type == "meeting"), None)
+
+
+def meeting_no_show(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    m = _last_meeting(ctx)
+    if m is None or m.meeting_outcome not in ("NO_SHOW", "CANCELED"):
+        return None
+    what = "was a no-show" if m.meeting_outcome == "NO_SHOW" else "was cancelled"
+    return Risk(kind="meeting_no_show", source="rules", activity_ids=[m.id],
+                text=f"The last meeting ({m.occurred_at.date().isoformat()}) {what}.")
+
+
+def stage_regressed(ctx: DealContext, t: RiskThresholds, order: dict[str, int] | None = None) -> Risk | None:
+    order = order or {}
+    stages = [h.value for h in _history(ctx, "dealstage") if h.value]
+    for prev, cur in zip(reversed(stages[:-1]), reversed(stages[1:]), strict=False):
+        if prev in order and cur in order and order[cur] < order[prev]:
+            return Risk(kind="stage_regressed", source="rules",
+                        text=f"Stage moved backwards from '{prev}' to '{cur}'.")
+    return None
+
+
+def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
+    amounts = [_float(h.value) for h in _history(ctx, "amount")]
+    amounts = [a for a in amounts if a is not None]
+    if len(amounts) < 2:
+        return None
+    peak, last = max(amounts), amounts[-1]
+    if peak <= 0 or (peak - last) / peak * 100 < t.amount_drop_pct:
+        return None
+    return Risk(kind="amount_decreased", source="rules",
+                text=f"Amount decreased from {peak:,.0f} to {last:,.0f} ({(peak - last) / peak:.0%}).")
+
+
+RULES: list[Callable[[DealContext, RiskThresholds], Risk | None]] = [
+    deal_score_drop, no_follow_up, close_date_passed, close_date_pushed, inactive,
+    stalled_in_stage, no_contact, meeting_no_show, amount_decreased,
+]
+
+
+def rule_risks(ctx: DealContext, thresholds: RiskThresholds | None = None) -> list[Risk]:
+    """All data-only risks of the deal as this viewer sees it."""
+    t = thresholds or RiskThresholds()
+    out = [r for rule in RULES if (r := rule(ctx, t)) is not None]
+    order = {s.id: s.display_order or 0 for s in ctx.pipeline_stages if s.id}
+    if (r := stage_regressed(ctx, t, order)) is not None:
+        out.append(r)
+    return out

@@ -1,0 +1,83 @@
+"""The insight as the API returns it (spec/api.md). Field names are a contract: add, never rename."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Status = Literal["ai", "data_only", "disabled"]
+Reason = Literal[
+    "customer_analysis_off",
+    "hipaa",
+    "no_model_configured",
+    "model_unavailable",
+    "no_activity",
+]
+RULE_RISK_KINDS = (
+    "deal_score_drop",
+    "no_follow_up",
+    "close_date_passed",
+    "close_date_pushed",
+    "inactive",
+    "stalled_in_stage",
+    "no_contact",
+    "meeting_no_show",
+    "stage_regressed",
+    "amount_decreased",
+)
+MODEL_RISK_KINDS = ("buyer_uncertainty", "budget", "competitor", "champion", "timeline", "other")
+
+
+class RecentItem(BaseModel):
+    activity_id: str
+    type: str
+    occurred_at: datetime
+    title: str
+
+
+class RecentActivity(BaseModel):
+    summary: str | None = None
+    items: list[RecentItem] = Field(default_factory=list)
+
+
+class Risk(BaseModel):
+    text: str
+    source: Literal["rules", "model"]
+    kind: str
+    activity_ids: list[str] = Field(default_factory=list)
+
+
+class BuyerGoal(BaseModel):
+    text: str
+    activity_ids: list[str] = Field(default_factory=list)
+
+
+class Basis(BaseModel):
+    activity_count: int = 0
+    newest_activity_at: datetime | None = None
+    truncated: bool = False
+
+
+class ModelInfo(BaseModel):
+    name: str | None = None
+    prompt_version: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+    dropped_statements: int = 0  # statements whose citations were not in the viewer's context
+
+
+class Insight(BaseModel):
+    insight_id: str
+    deal_id: str
+    status: Status
+    reason: Reason | None = None
+    generated_at: datetime
+    recent_activity: RecentActivity = Field(default_factory=RecentActivity)
+    risks: list[Risk] = Field(default_factory=list)
+    buyer_goals: list[BuyerGoal] = Field(default_factory=list)
+    basis: Basis = Field(default_factory=Basis)
+    model: ModelInfo = Field(default_factory=ModelInfo)
+    cached: bool = False

@@ -1,0 +1,91 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set).
+
+.ci/run runs the suite a second time with TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports litellm: no network on these machines, and respx must see the calls.
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
+os.environ.setdefault("INSIGHTS_ENV", "development")
+os.environ.pop("INSIGHTS_MODEL", None)
+os.environ.pop("REDIS_URL", None)
+
+from collections.abc import AsyncIterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
+
+import insights  # noqa: E402,F401  (offline defaults for tiktoken)
+from insights.config import Settings, async_database_url  # noqa: E402
+from insights.db import Base, create_schema, drop_schema, make_engine, make_sessionmaker  # noqa: E402
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_pg_schema_ready = False
+
+
+def is_postgres() -> bool:
+    return bool(PG_URL)
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    if PG_URL:
+        return async_database_url(PG_URL)
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(DATABASE_URL=database_url, INSIGHTS_ENV="development")
+
+
+async def truncate_all(engine: AsyncEngine) -> None:
+    import insights.models  # noqa: F401
+
+    names = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            await conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " CASCADE"))
+        else:
+            for n in names:
+                await conn.execute(text(f'DELETE FROM "{n}"'))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    global _pg_schema_ready
+    eng = make_engine(database_url)
+    if PG_URL:
+        if not _pg_schema_ready:
+            await drop_schema(eng)
+            await create_schema(eng)
+            _pg_schema_ready = True
+        else:
+            await truncate_all(eng)
+    else:
+        await create_schema(eng)
+    try:
+        yield eng
+    finally:
+        if PG_URL:
+            await truncate_all(eng)
+        await eng.dispose()
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    async with sessionmaker() as s:
+        yield s
