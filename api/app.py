@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.deps import SessionDep
+from api.errors import install_error_handlers
 from insights.config import Settings, get_settings
 from insights.db import create_schema, make_engine, make_sessionmaker
 
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="deal-insights", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

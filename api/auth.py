@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 
 from api.deps import SessionDep, SettingsDep
+from api.errors import Unauthorized
 from insights.permissions import Viewer, load_viewer
 from insights.tokens import InvalidToken, TokenClaims, verify_token
-
-UNAUTHORIZED = HTTPException(
-    status_code=401,
-    detail="Missing or invalid bearer token.",
-    headers={"WWW-Authenticate": "Bearer"},
-)
 
 
 def bearer_claims(request: Request, settings: SettingsDep) -> TokenClaims:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise UNAUTHORIZED
+        raise Unauthorized()
     try:
         return verify_token(settings, token.strip())
     except InvalidToken:
-        raise UNAUTHORIZED from None
+        raise Unauthorized() from None
 
 
 ClaimsDep = Annotated[TokenClaims, Depends(bearer_claims)]
@@ -33,10 +28,10 @@ ClaimsDep = Annotated[TokenClaims, Depends(bearer_claims)]
 
 async def current_viewer(claims: ClaimsDep, session: SessionDep) -> Viewer:
     if claims.user_id is None:
-        raise UNAUTHORIZED
+        raise Unauthorized()
     viewer = await load_viewer(session, claims.portal_id, claims.user_id)
     if viewer is None:
-        raise UNAUTHORIZED
+        raise Unauthorized()
     return viewer
 
 

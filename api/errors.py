@@ -1,0 +1,110 @@
+"""Errors as ``application/problem+json`` (RFC 9457), raised as exceptions and rendered once.
+
+Bodies carry a fixed title and a short detail written here, never an exception's text, a stack
+trace, SQL or prompt text: nothing a viewer could use to learn about data they may not see.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("api.errors")
+
+PROBLEM = "application/problem+json"
+TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    422: "Unprocessable content",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class ProblemError(Exception):
+    """An error with its HTTP status; the app turns it into a problem+json response."""
+
+    status = 500
+    detail = "Something went wrong."
+
+    def __init__(self, detail: str | None = None, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail or self.detail)
+        self.detail = detail or self.detail
+        self.headers = headers or {}
+
+
+class NotFound(ProblemError):
+    status = 404
+    detail = "No such resource, or you may not see it."
+
+
+class Forbidden(ProblemError):
+    status = 403
+    detail = "You are not allowed to do this."
+
+
+class Unauthorized(ProblemError):
+    status = 401
+    detail = "Missing or invalid bearer token."
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class TooManyRequests(ProblemError):
+    status = 429
+    detail = "Too many requests; try again later."
+
+
+class PayloadTooLarge(ProblemError):
+    status = 413
+    detail = "The request body is too large."
+
+
+def problem(status: int, detail: str, *, headers: dict[str, str] | None = None,
+            extra: dict[str, object] | None = None) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": f"https://deal-insights.example/problems/{status}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if extra:
+        body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_: Request, exc: ProblemError) -> JSONResponse:
+        return problem(exc.status, exc.detail, headers=exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
+        return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name the offending fields; never echo the submitted values back.
+        errors = [
+            {"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"), "message": e.get("msg", "")}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(e["field"] for e in errors) or "request"
+        return problem(422, f"Invalid value for: {fields}.", extra={"errors": errors})
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error: %s", type(exc).__name__)
+        return problem(500, "Something went wrong on our side.")

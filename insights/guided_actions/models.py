@@ -1,0 +1,1 @@
+"""Tables of the guided-actions module (filled in by the guided-actions work)."""
