@@ -1,0 +1,349 @@
+"""The permission-aware retriever: the DealContext one viewer may see, filtered in SQL.
+
+Every read here starts from the viewer's filters (``permissions.filters``): the deal by its deal
+scope or sharing; contacts and companies by their own scopes; activities by their type's scope AND
+by a path to the deal (the deal itself or a visible contact or company). The last 100 are taken
+after filtering, ordered by (time desc, id) so SQLite and PostgreSQL agree on ties. Nothing is read
+unfiltered and dropped in Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from insights.context import (
+    ActivityItem,
+    CompanyInfo,
+    ContactInfo,
+    DealContext,
+    DealInfo,
+    PropertyChange,
+    StageInfo,
+)
+from insights.crm import models as m
+from insights.permissions.filters import deal_visible_clause, owner_clause
+from insights.permissions.viewer import Viewer
+
+TIMELINE_LIMIT = 100
+EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+REDACTED = "[hidden address]"
+OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
+
+
+def activity_visible(viewer: Viewer, types: tuple[str, ...]) -> ColumnElement[bool]:
+    """The scope of each activity's own type admits its owner."""
+    a = m.Activity
+    return or_(*(and_(a.type == t, owner_clause(viewer, t, a.owner_id)) for t in types))
+
+
+def timeline_paths(deal_id: str, contact_ids: list[str], company_ids: list[str]) -> ColumnElement[bool]:
+    """Links that put an activity on the deal's timeline: the deal, or a *visible* contact/company."""
+    link = m.ActivityLink
+    paths = [and_(link.object_type == "deal", link.object_id == deal_id)]
+    if contact_ids:
+        paths.append(and_(link.object_type == "contact", link.object_id.in_(contact_ids)))
+    if company_ids:
+        paths.append(and_(link.object_type == "company", link.object_id.in_(company_ids)))
+    return or_(*paths) if paths else false()
+
+
+async def deal_context(
+    session: AsyncSession,
+    deal_id: str,
+    viewer: Viewer,
+    *,
+    now: datetime | None = None,
+    limit: int = TIMELINE_LIMIT,
+) -> DealContext | None:
+    """What ``viewer`` may see of the deal, or None when they may not see the deal (→ 404)."""
+    now = now or datetime.now(UTC)
+    p = viewer.portal_id
+    deal = (
+        await session.execute(select(m.Deal).where(m.Deal.id == deal_id, deal_visible_clause(viewer)))
+    ).scalar()
+    if deal is None:
+        return None
+
+    stages = (
+        (
+            await session.execute(
+                select(m.PipelineStage)
+                .where(m.PipelineStage.portal_id == p, m.PipelineStage.pipeline_id == deal.pipeline_id)
+                .order_by(m.PipelineStage.display_order, m.PipelineStage.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    stage_infos = [
+        StageInfo(
+            id=s.id,
+            label=s.label,
+            display_order=s.display_order,
+            is_closed=s.is_closed,
+            is_won=s.is_won,
+            is_first=(i == 0),
+        )
+        for i, s in enumerate(stages)
+    ]
+    stage = next((s for s in stage_infos if s.id == deal.stage_id), StageInfo(id=deal.stage_id))
+
+    history = [
+        PropertyChange(property=h.property, value=h.value, timestamp=h.timestamp)
+        for h in (
+            await session.execute(
+                select(m.DealPropertyHistory)
+                .where(m.DealPropertyHistory.portal_id == p, m.DealPropertyHistory.deal_id == deal_id)
+                .order_by(m.DealPropertyHistory.timestamp, m.DealPropertyHistory.property)
+            )
+        ).scalars()
+    ]
+
+    contacts = (
+        (
+            await session.execute(
+                select(m.Contact)
+                .join(
+                    m.DealContact,
+                    and_(
+                        m.DealContact.portal_id == m.Contact.portal_id,
+                        m.DealContact.contact_id == m.Contact.id,
+                    ),
+                )
+                .where(
+                    m.DealContact.portal_id == p,
+                    m.DealContact.deal_id == deal_id,
+                    m.Contact.archived.is_(False),
+                    owner_clause(viewer, "contact", m.Contact.owner_id),
+                )
+                .order_by(m.Contact.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    companies = (
+        (
+            await session.execute(
+                select(m.Company)
+                .join(
+                    m.DealCompany,
+                    and_(
+                        m.DealCompany.portal_id == m.Company.portal_id,
+                        m.DealCompany.company_id == m.Company.id,
+                    ),
+                )
+                .where(
+                    m.DealCompany.portal_id == p,
+                    m.DealCompany.deal_id == deal_id,
+                    m.Company.archived.is_(False),
+                    owner_clause(viewer, "company", m.Company.owner_id),
+                )
+                .order_by(m.Company.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    contact_ids = [c.id for c in contacts]
+    company_ids = [c.id for c in companies]
+    paths = timeline_paths(deal_id, contact_ids, company_ids)
+
+    a = m.Activity
+    on_timeline = a.id.in_(select(m.ActivityLink.activity_id).where(m.ActivityLink.portal_id == p, paths))
+    visible = and_(a.portal_id == p, a.archived.is_(False), on_timeline)
+    past = and_(visible, activity_visible(viewer, m.TIMELINE_TYPES), a.occurred_at <= now)
+
+    rows = (
+        (await session.execute(select(a).where(past).order_by(a.occurred_at.desc(), a.id).limit(limit)))
+        .scalars()
+        .all()
+    )
+    count, newest = (await session.execute(select(func.count(), func.max(a.occurred_at)).where(past))).one()
+    upcoming = (
+        (
+            await session.execute(
+                select(a)
+                .where(visible, activity_visible(viewer, ("meeting",)), a.occurred_at > now)
+                .order_by(a.occurred_at, a.id)
+                .limit(20)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    tasks = (
+        (
+            await session.execute(
+                select(a)
+                .where(
+                    visible,
+                    activity_visible(viewer, ("task",)),
+                    or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
+                )
+                .order_by(a.occurred_at, a.id)
+                .limit(50)
+            )
+        )
+        .scalars()
+        .all()
+    )
+
+    shown = list(rows) + list(upcoming) + list(tasks)
+    via = await _paths_of(session, p, [r.id for r in shown], paths)
+    allowed = await _known_addresses(session, viewer, shown)
+    owner_name = None
+    if deal.owner_id:
+        owner = await session.get(m.User, (p, deal.owner_id))
+        owner_name = f"{owner.first_name} {owner.last_name}".strip() if owner else None
+
+    items = [_item(r, via, allowed) for r in rows]
+    ctx = DealContext(
+        portal_id=p,
+        viewer_id=viewer.user_id,
+        now=now,
+        deal=DealInfo(
+            id=deal.id,
+            name=deal.name,
+            pipeline_id=deal.pipeline_id,
+            stage=stage,
+            amount=deal.amount,
+            close_date=deal.close_date,
+            created_at=deal.created_at,
+            updated_at=deal.updated_at,
+            owner_id=deal.owner_id,
+            owner_name=owner_name,
+            next_step=deal.next_step,
+            next_step_changed_at=deal.next_step_changed_at,
+            deal_score=deal.deal_score,
+            stage_entered_at=deal.stage_entered_at,
+        ),
+        history=history,
+        pipeline_stages=stage_infos,
+        contacts=[
+            ContactInfo(
+                id=c.id,
+                name=f"{c.first_name} {c.last_name}".strip() or (c.email or c.id),
+                email=c.email,
+                job_title=c.job_title,
+                lifecycle_stage=c.lifecycle_stage,
+                owner_id=c.owner_id,
+            )
+            for c in contacts
+        ],
+        companies=[
+            CompanyInfo(id=c.id, name=c.name, domain=c.domain, industry=c.industry) for c in companies
+        ],
+        activities=items,
+        upcoming_meetings=[_item(r, via, allowed) for r in upcoming],
+        open_tasks=[_item(r, via, allowed) for r in tasks],
+        activity_count=int(count or 0),
+        newest_activity_at=newest,
+        truncated=int(count or 0) > len(items),
+    )
+    ctx.fingerprint = fingerprint(ctx)
+    return ctx
+
+
+async def _paths_of(
+    session: AsyncSession, portal_id: str, ids: list[str], paths: ColumnElement[bool]
+) -> dict[str, list[str]]:
+    link = m.ActivityLink
+    out: dict[str, list[str]] = {}
+    if not ids:
+        return out
+    for r in await session.execute(
+        select(link.activity_id, link.object_type, link.object_id)
+        .where(link.portal_id == portal_id, link.activity_id.in_(ids), paths)
+        .order_by(link.object_type, link.object_id)
+    ):
+        out.setdefault(r.activity_id, []).append(
+            "deal" if r.object_type == "deal" else f"{r.object_type}:{r.object_id}"
+        )
+    return out
+
+
+async def _known_addresses(session: AsyncSession, viewer: Viewer, rows: list[m.Activity]) -> set[str]:
+    """Addresses that may stay in text: the account's users and contacts the viewer may view."""
+    found: set[str] = set()
+    for r in rows:
+        for text in (r.from_email, r.to_emails, r.title, r.body, r.internal_notes):
+            if text:
+                found.update(e.lower() for e in EMAIL_RE.findall(text))
+    if not found:
+        return set()
+    wanted = sorted(found)
+    users = await session.scalars(
+        select(m.User.email).where(m.User.portal_id == viewer.portal_id, m.User.email.in_(wanted))
+    )
+    contacts = await session.scalars(
+        select(m.Contact.email).where(
+            m.Contact.portal_id == viewer.portal_id,
+            m.Contact.email.in_(wanted),
+            m.Contact.archived.is_(False),
+            owner_clause(viewer, "contact", m.Contact.owner_id),
+        )
+    )
+    return {e for e in users if e} | {e for e in contacts if e}
+
+
+def redact(text: str | None, allowed: set[str]) -> str | None:
+    if not text:
+        return text
+    return EMAIL_RE.sub(lambda mt: mt.group(0) if mt.group(0).lower() in allowed else REDACTED, text)
+
+
+def _item(r: m.Activity, via: dict[str, list[str]], allowed: set[str]) -> ActivityItem:
+    body = r.body
+    if r.type == "meeting" and r.internal_notes:
+        body = f"{body or ''}\n\nInternal notes: {r.internal_notes}".strip()
+    to = [a if a in allowed else REDACTED for a in (r.to_emails or "").split(";") if a]
+    return ActivityItem(
+        id=r.id,
+        type=r.type,
+        occurred_at=r.occurred_at,
+        owner_id=r.owner_id,
+        title=redact(r.title, allowed),
+        body=redact(body, allowed),
+        email_direction=r.email_direction,
+        from_email=None if r.from_email is None else (r.from_email if r.from_email in allowed else REDACTED),
+        to_emails=to,
+        call_status=r.call_status,
+        call_disposition=r.call_disposition,
+        call_duration_ms=r.call_duration_ms,
+        meeting_start=r.meeting_start,
+        meeting_end=r.meeting_end,
+        meeting_outcome=r.meeting_outcome,
+        task_status=r.task_status,
+        task_priority=r.task_priority,
+        updated_at=r.updated_at,
+        via=via.get(r.id, []),
+    )
+
+
+def fingerprint(ctx: DealContext) -> str:
+    """Hash of exactly what is visible: ids and update times of everything in the context."""
+    d = ctx.deal
+    parts: list[Any] = [
+        d.id,
+        d.updated_at,
+        d.stage.id,
+        d.amount,
+        d.close_date,
+        d.deal_score,
+        d.next_step,
+        d.owner_id,
+        len(ctx.history),
+    ]
+    parts += [("c", c.id, c.name, c.email) for c in ctx.contacts]
+    parts += [("co", c.id, c.name) for c in ctx.companies]
+    for group in (ctx.activities, ctx.upcoming_meetings, ctx.open_tasks):
+        parts += [(x.id, x.updated_at, x.occurred_at, x.task_status, x.meeting_outcome) for x in group]
+    parts.append(ctx.activity_count)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
