@@ -15,6 +15,7 @@ os.environ.pop("INSIGHTS_MODEL", None)
 os.environ.pop("REDIS_URL", None)
 
 from collections.abc import AsyncIterator  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -89,3 +90,26 @@ async def session(
 ) -> AsyncIterator[AsyncSession]:
     async with sessionmaker() as s:
         yield s
+
+
+DEMO_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def demo_now() -> datetime:
+    return DEMO_NOW
+
+
+@pytest.fixture
+async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> async_sessionmaker[AsyncSession]:
+    """The demo accounts imported at a fixed clock (``DEMO_NOW``)."""
+    from insights.crm.demo import demo_accounts
+    from insights.crm.importer import import_records
+    from insights.crm.reader import iter_document
+
+    async with sessionmaker() as s:
+        for doc in demo_accounts(DEMO_NOW):
+            report = await import_records(s, iter_document(doc))
+            assert report.rejected == [], report.rejected
+        await s.commit()
+    return sessionmaker
