@@ -71,8 +71,9 @@ class PayloadTooLarge(ProblemError):
     detail = "The request body is too large."
 
 
-def problem(status: int, detail: str, *, headers: dict[str, str] | None = None,
-            extra: dict[str, object] | None = None) -> JSONResponse:
+def problem(
+    status: int, detail: str, *, headers: dict[str, str] | None = None, extra: dict[str, object] | None = None
+) -> JSONResponse:
     body: dict[str, object] = {
         "type": f"https://deal-insights.example/problems/{status}",
         "title": TITLES.get(status, "Error"),

@@ -2,3 +2,4 @@
 
 from insights.crm.models import *  # noqa: F401,F403
 from insights.guided_actions.models import *  # noqa: F401,F403
+from insights.insight_store import *  # noqa: F401,F403

@@ -1,0 +1,68 @@
+"""Deal insights, their paste-ready copy, and feedback on them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from api.auth import ViewerDep
+from api.deps import SessionDep
+from api.errors import NotFound, TooManyRequests
+from insights.feedback import FeedbackIn, FeedbackOut, give_feedback
+from insights.pipeline import InsightService
+from insights.render import render
+from insights.schemas import Insight
+
+router = APIRouter(prefix="/v1", tags=["insights"])
+
+
+def get_service(request: Request) -> InsightService:
+    return request.app.state.insights
+
+
+ServiceDep = Annotated[InsightService, Depends(get_service)]
+
+
+@router.get("/deals/{deal_id}/insights", response_model=Insight)
+async def deal_insights(
+    deal_id: str,
+    viewer: ViewerDep,
+    session: SessionDep,
+    service: ServiceDep,
+    request: Request,
+    refresh: bool = False,
+) -> Insight:
+    """The viewer's insight on the deal (cached; ``refresh=true`` rebuilds, rate-limited per user)."""
+    if refresh and not request.app.state.refresh_limiter.allow(f"{viewer.portal_id}:{viewer.user_id}"):
+        raise TooManyRequests("Too many rebuilds; try again in a minute.", headers={"Retry-After": "60"})
+    insight = await service.insight_for(session, deal_id, viewer, refresh=refresh)
+    if insight is None:
+        raise NotFound()
+    return insight
+
+
+@router.get("/deals/{deal_id}/insights/copy", response_class=PlainTextResponse)
+async def copy_insight(
+    deal_id: str,
+    viewer: ViewerDep,
+    session: SessionDep,
+    service: ServiceDep,
+    format: Literal["text", "markdown"] = Query("text"),
+) -> PlainTextResponse:
+    insight = await service.insight_for(session, deal_id, viewer)
+    if insight is None:
+        raise NotFound()
+    media = "text/markdown" if format == "markdown" else "text/plain"
+    return PlainTextResponse(render(insight, format), media_type=f"{media}; charset=utf-8")
+
+
+@router.post("/insights/{insight_id}/feedback", status_code=201, response_model=FeedbackOut)
+async def insight_feedback(
+    insight_id: str, body: FeedbackIn, viewer: ViewerDep, session: SessionDep
+) -> FeedbackOut:
+    stored = await give_feedback(session, viewer.portal_id, viewer.user_id, insight_id, body)
+    if stored is None:
+        raise NotFound()
+    return stored

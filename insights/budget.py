@@ -1,0 +1,145 @@
+"""Fit a DealContext into the model's context budget with tiktoken: newest first, whole headers.
+
+Each activity becomes a header line (id, type, time, title, who) and its text fenced between
+``<<<DATA`` and ``DATA>>>``, so the model can tell data from instructions. Long bodies are trimmed
+first; an activity that still does not fit is left out with everything older, and the result says
+``truncated``. A header (which carries the id the model must cite) is never cut.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import tiktoken
+
+from insights.context import ActivityItem, DealContext
+
+BODY_CHARS = 1500  # longest body kept whole; longer ones are trimmed before anything is dropped
+MIN_BODY_CHARS = 200
+FENCE_OPEN, FENCE_CLOSE = "<<<DATA", "DATA>>>"
+
+
+@lru_cache
+def encoding_for(model: str | None) -> tiktoken.Encoding:
+    name = (model or "").lower()
+    return tiktoken.get_encoding(
+        "o200k_base"
+        if any(k in name for k in ("gpt-4o", "gpt-4.1", "o1", "o3", "o4", "gpt-5"))
+        else "cl100k_base"
+    )
+
+
+def count_tokens(text: str, model: str | None = None) -> int:
+    return len(encoding_for(model).encode(text, disallowed_special=()))
+
+
+def context_window(model: str | None, override: int | None = None) -> int:
+    """Input tokens the model accepts: the setting, else litellm's model info, else a safe 8k."""
+    if override:
+        return override
+    if model:
+        try:
+            import litellm
+
+            info = litellm.get_model_info(model)
+            return int(info.get("max_input_tokens") or info.get("max_tokens") or 8192)
+        except Exception:  # offline litellm knows no ollama/vllm models: fall back
+            pass
+    return 8192
+
+
+def _fence(text: str) -> str:
+    # a body can't close the fence early: the marker is defused inside data
+    safe = text.replace(FENCE_CLOSE, "DATA> >>").replace(FENCE_OPEN, "<< <DATA")
+    return f"{FENCE_OPEN}\n{safe}\n{FENCE_CLOSE}"
+
+
+def render_deal(ctx: DealContext) -> str:
+    d = ctx.deal
+    stage = d.stage.label or d.stage.id or "unknown"
+    state = "closed won" if d.stage.is_won else "closed lost" if d.stage.is_closed else "open"
+    lines = [
+        f"Deal: {d.name} (id {d.id})",
+        f"Stage: {stage} ({state}); amount: {d.amount if d.amount is not None else 'unknown'}; "
+        f"close date: {d.close_date.date().isoformat() if d.close_date else 'none'}",
+        f"Owner: {d.owner_name or d.owner_id or 'unassigned'}; next step: {d.next_step or 'none'}; "
+        f"deal score: {d.deal_score if d.deal_score is not None else 'none'}",
+        f"Today: {ctx.now.date().isoformat()}",
+    ]
+    if ctx.contacts:
+        lines.append(
+            "Contacts: "
+            + "; ".join(f"{c.name}{f' ({c.job_title})' if c.job_title else ''}" for c in ctx.contacts)
+        )
+    if ctx.companies:
+        lines.append("Companies: " + "; ".join(c.name for c in ctx.companies))
+    if ctx.upcoming_meetings:
+        lines.append(
+            "Upcoming meetings: "
+            + "; ".join(
+                f"{m.occurred_at.date().isoformat()} {m.title or ''}".strip()
+                for m in ctx.upcoming_meetings[:5]
+            )
+        )
+    return "\n".join(lines)
+
+
+def render_activity(a: ActivityItem, body_chars: int = BODY_CHARS) -> str:
+    parts = [f"[{a.id}] {a.type} {a.occurred_at.strftime('%Y-%m-%d %H:%M')}"]
+    if a.title:
+        parts.append(f"title: {a.title}")
+    if a.type == "email":
+        parts.append(f"{(a.email_direction or '').lower() or 'email'} from {a.from_email or '?'}")
+    if a.type == "meeting" and a.meeting_outcome:
+        parts.append(f"outcome: {a.meeting_outcome}")
+    if a.type == "call" and (a.call_status or a.call_disposition):
+        parts.append(f"call: {a.call_status or ''} {a.call_disposition or ''}".strip())
+    header = " | ".join(parts)
+    body = (a.body or "").strip()
+    if len(body) > body_chars:
+        body = body[:body_chars].rsplit(" ", 1)[0] + " …[trimmed]"
+    return header + ("\n" + _fence(body) if body else "")
+
+
+@dataclass
+class Packed:
+    text: str
+    activity_ids: list[str] = field(default_factory=list)
+    tokens: int = 0
+    truncated: bool = False
+
+
+def pack(ctx: DealContext, budget_tokens: int, model: str | None = None) -> Packed:
+    """Deal header plus as many activities as fit, newest first."""
+    enc = encoding_for(model)
+    head = render_deal(ctx) + "\n\nActivities (newest first):"
+    used = len(enc.encode(head, disallowed_special=()))
+    blocks, ids = [head], []
+    truncated = ctx.truncated  # the retriever already kept only the newest 100
+    for a in ctx.activities:
+        block = render_activity(a)
+        cost = len(enc.encode(block, disallowed_special=())) + 1
+        if used + cost > budget_tokens and a.body and len(a.body) > MIN_BODY_CHARS:
+            block = render_activity(a, MIN_BODY_CHARS)
+            cost = len(enc.encode(block, disallowed_special=())) + 1
+            truncated = True
+        if used + cost > budget_tokens:
+            truncated = True
+            break
+        blocks.append(block)
+        ids.append(a.id)
+        used += cost
+    return Packed("\n\n".join(blocks), ids, used, truncated)
+
+
+def naive_prompt(ctx: DealContext) -> str:
+    """What pasting the whole timeline would send (for the token benchmark only)."""
+    return (
+        render_deal(ctx)
+        + "\n\n"
+        + "\n\n".join(
+            f"[{a.id}] {a.type} {a.occurred_at.isoformat()} {a.title or ''}\n{a.body or ''}"
+            for a in ctx.activities
+        )
+    )

@@ -1,0 +1,58 @@
+"""The insight cache: key → stored insight id. In-process LRU; Redis when ``REDIS_URL`` is set.
+
+The key is built from version counters (see ``pipeline.cache_key``), so an entry can never be
+served after the deal's timeline, the account's permissions or settings changed: no invalidation
+messages are needed, stale keys simply stop being asked for and age out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Protocol
+
+
+class InsightCache(Protocol):
+    async def get(self, key: str) -> str | None: ...
+    async def set(self, key: str, value: str) -> None: ...
+
+
+class MemoryCache:
+    def __init__(self, max_entries: int = 50_000, ttl_s: float = 36 * 3600) -> None:
+        self.entries: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self.max_entries = max_entries
+        self.ttl_s = ttl_s
+
+    async def get(self, key: str) -> str | None:
+        hit = self.entries.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        self.entries.move_to_end(key)
+        return hit[1]
+
+    async def set(self, key: str, value: str) -> None:
+        self.entries[key] = (time.monotonic() + self.ttl_s, value)
+        self.entries.move_to_end(key)
+        while len(self.entries) > self.max_entries:
+            self.entries.popitem(last=False)
+
+
+class RedisCache:
+    """Shared between API processes; values are insight ids (no CRM data leaves the database)."""
+
+    def __init__(self, url: str, ttl_s: int = 36 * 3600) -> None:
+        import redis.asyncio as redis
+
+        self.client = redis.from_url(url)
+        self.ttl_s = ttl_s
+
+    async def get(self, key: str) -> str | None:
+        value = await self.client.get(f"insights:{key}")
+        return value.decode() if value else None
+
+    async def set(self, key: str, value: str) -> None:
+        await self.client.set(f"insights:{key}", value, ex=self.ttl_s)
+
+
+def make_cache(redis_url: str | None) -> InsightCache:
+    return RedisCache(redis_url) if redis_url else MemoryCache()

@@ -1,0 +1,154 @@
+"""The one door to models: litellm with retries, a bounded total time, JSON answers and accounting.
+
+Nothing else imports litellm. Transient failures (rate limits, timeouts, 5xx, dropped connections)
+are retried with exponential backoff inside a total time budget; an answer that is not the JSON we
+asked for is asked again once. Whatever happens, callers get a parsed answer or ``ModelUnavailable``.
+Prompt text is never logged at INFO.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from insights.config import Settings
+
+log = logging.getLogger("insights.llm")
+T = TypeVar("T", bound=BaseModel)
+
+
+class ModelUnavailable(Exception):
+    """The model did not give a usable answer within the retries and the time budget."""
+
+
+class MalformedAnswer(Exception):
+    """The answer was not JSON of the requested shape."""
+
+
+@dataclass
+class Usage:
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    calls: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Usage) -> None:
+        self.input_tokens += other.input_tokens
+        self.output_tokens += other.output_tokens
+        self.cost_usd += other.cost_usd
+        self.calls += other.calls
+        self.seconds = max(self.seconds, other.seconds)
+
+
+def _litellm() -> Any:
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+def _transient(exc: BaseException) -> bool:
+    litellm = _litellm()
+    kinds = (
+        litellm.RateLimitError,
+        litellm.Timeout,
+        litellm.APIConnectionError,
+        litellm.InternalServerError,
+        litellm.ServiceUnavailableError,
+        asyncio.TimeoutError,
+    )
+    if isinstance(exc, kinds):
+        return True
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def parse_json(content: str | None, schema: type[T]) -> T:
+    text = (content or "").strip()
+    if text.startswith("```"):  # some models fence JSON even when asked not to
+        text = text.strip("`").removeprefix("json").strip()
+    try:
+        return schema.model_validate(json.loads(text))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise MalformedAnswer(type(exc).__name__) from None
+
+
+class LLM:
+    """A configured model. ``complete_json`` is the only call the pipeline makes."""
+
+    def __init__(self, settings: Settings) -> None:
+        if not settings.model:
+            raise ValueError("no model configured")
+        self.model = settings.model
+        self.settings = settings
+
+    @staticmethod
+    def warm_up() -> None:
+        """Import litellm once at start-up (about 2 s), not on the first request."""
+        _litellm()
+
+    async def _call(self, messages: list[dict[str, str]], timeout: float) -> tuple[str | None, Usage]:
+        litellm = _litellm()
+        started = time.perf_counter()
+        response = await litellm.acompletion(
+            model=self.model,
+            messages=messages,
+            api_base=self.settings.model_api_base,
+            api_key=self.settings.model_api_key,
+            timeout=timeout,
+            num_retries=0,
+            max_retries=0,
+            response_format={"type": "json_object"},
+            temperature=0,
+        )
+        usage = getattr(response, "usage", None)
+        try:
+            cost = float(litellm.completion_cost(completion_response=response) or 0.0)
+        except Exception:  # unknown price (local models): tokens are still counted
+            cost = 0.0
+        return response.choices[0].message.content, Usage(
+            input_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+            output_tokens=getattr(usage, "completion_tokens", 0) or 0,
+            cost_usd=cost,
+            calls=1,
+            seconds=time.perf_counter() - started,
+        )
+
+    async def complete_json(self, messages: list[dict[str, str]], schema: type[T]) -> tuple[T, Usage]:
+        """Ask, retrying transient errors with backoff inside the total budget; one retry on bad JSON."""
+        total = Usage()
+        deadline = time.monotonic() + self.settings.model_total_budget_s
+        try:
+            async with asyncio.timeout(self.settings.model_total_budget_s):
+                for attempt in (1, 2):  # a malformed answer is asked once more
+                    content = None
+                    async for retry in AsyncRetrying(
+                        stop=stop_after_attempt(self.settings.model_max_retries + 1),
+                        wait=wait_exponential_jitter(initial=0.5, max=8, jitter=0.5),
+                        retry=retry_if_exception(_transient),
+                        reraise=True,
+                    ):
+                        with retry:
+                            remaining = max(0.5, deadline - time.monotonic())
+                            content, usage = await self._call(
+                                messages, min(self.settings.model_timeout_s, remaining)
+                            )
+                            total.add(usage)
+                    try:
+                        return parse_json(content, schema), total
+                    except MalformedAnswer:
+                        log.warning(
+                            "model answer malformed (attempt %d, schema %s)", attempt, schema.__name__
+                        )
+        except Exception as exc:
+            log.warning("model call failed: %s", type(exc).__name__)
+            raise ModelUnavailable(type(exc).__name__) from None
+        raise ModelUnavailable("malformed answer twice")

@@ -1,0 +1,396 @@
+"""One insight: switches → cache → retrieve → rules → model → citations → store → response.
+
+The hot path reads two rows by primary key (the account's and the deal's version counters) and
+answers from the cache when nothing the key covers has changed. Everything after that starts from
+the viewer's DealContext, which holds only what they may see, so nothing downstream (prompt, cache,
+stored insight, logs) can hold anything else. A model failure never reaches the caller: the
+insight degrades to data only and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from insights import metrics
+from insights.budget import context_window, pack
+from insights.cache import InsightCache, MemoryCache
+from insights.config import Settings
+from insights.context import ActivityItem, DealContext
+from insights.crm.models import Account, Deal
+from insights.insight_store import StoredInsight, find_by_input, record_view, to_response
+from insights.llm import LLM, ModelUnavailable, Usage
+from insights.permissions.filters import deal_visible_clause
+from insights.permissions.viewer import Viewer
+from insights.prompts import SECTIONS, PromptSet, load_prompts
+from insights.retrieval import deal_context
+from insights.risks import RiskThresholds, rule_risks
+from insights.schemas import (
+    MODEL_RISK_KINDS,
+    Basis,
+    BuyerGoal,
+    Insight,
+    ModelInfo,
+    RecentActivity,
+    RecentItem,
+    Risk,
+)
+
+log = logging.getLogger("insights.pipeline")
+LANGUAGES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "pl": "Polish",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "ja": "Japanese",
+}
+OUTPUT_RESERVE = 1200  # tokens kept free for the answer
+MAX_CONTEXT_TOKENS = 24_000  # more rarely helps and always costs
+
+
+# -- what the model answers ----------------------------------------------------------------------
+class Cited(BaseModel):
+    text: str
+    activity_ids: list[str] = Field(default_factory=list)
+
+
+class RiskItem(Cited):
+    kind: str = "other"
+
+
+class RecentAnswer(BaseModel):
+    summary: str
+    activity_ids: list[str] = Field(default_factory=list)
+
+
+class RisksAnswer(BaseModel):
+    risks: list[RiskItem] = Field(default_factory=list)
+
+
+class GoalsAnswer(BaseModel):
+    goals: list[Cited] = Field(default_factory=list)
+
+
+class CombinedAnswer(BaseModel):
+    recent_activity: RecentAnswer
+    risks: list[RiskItem] = Field(default_factory=list)
+    buyer_goals: list[Cited] = Field(default_factory=list)
+
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "recent_activity": RecentAnswer,
+    "risks": RisksAnswer,
+    "buyer_goals": GoalsAnswer,
+}
+
+
+@dataclass
+class ModelSections:
+    summary: str | None = None
+    risks: list[Risk] | None = None
+    goals: list[BuyerGoal] | None = None
+    dropped: int = 0
+    failed: int = 0
+
+
+def _title(a: ActivityItem) -> str:
+    if a.title:
+        return a.title
+    text = (a.body or "").strip().split("\n", 1)[0]
+    return (text[:77] + "…") if len(text) > 80 else (text or a.type.capitalize())
+
+
+def recent_items(ctx: DealContext) -> list[RecentItem]:
+    return [
+        RecentItem(activity_id=a.id, type=a.type, occurred_at=a.occurred_at, title=_title(a))
+        for a in ctx.recent(5)
+    ]
+
+
+def build_messages(prompts: PromptSet, language: str, context_text: str, task: str) -> list[dict[str, str]]:
+    """System rules, then the (shared, cacheable) context prefix, then the section's task last."""
+    system = prompts.system.format(language_name=LANGUAGES.get(language, language))
+    return [
+        {"role": "system", "content": system},
+        {"role": "user", "content": f"{context_text}\n\n---\n{task}"},
+    ]
+
+
+def _valid(ids: list[str], allowed: set[str]) -> bool:
+    return bool(ids) and all(i in allowed for i in ids)
+
+
+def check_citations(answer: dict[str, BaseModel], allowed: set[str], out: ModelSections) -> None:
+    """Keep statements whose citations are all activities the viewer's context holds."""
+    if (recent := answer.get("recent_activity")) is not None:
+        assert isinstance(recent, RecentAnswer)
+        if _valid(recent.activity_ids, allowed):
+            out.summary = recent.summary
+        else:
+            out.dropped += 1
+    if (risks := answer.get("risks")) is not None:
+        assert isinstance(risks, RisksAnswer)
+        out.risks = []
+        for r in risks.risks:
+            if _valid(r.activity_ids, allowed):
+                kind = r.kind if r.kind in MODEL_RISK_KINDS else "other"
+                out.risks.append(Risk(text=r.text, source="model", kind=kind, activity_ids=r.activity_ids))
+            else:
+                out.dropped += 1
+    if (goals := answer.get("buyer_goals")) is not None:
+        assert isinstance(goals, GoalsAnswer)
+        out.goals = []
+        for g in goals.goals:
+            if _valid(g.activity_ids, allowed):
+                out.goals.append(BuyerGoal(text=g.text, activity_ids=g.activity_ids))
+            else:
+                out.dropped += 1
+
+
+class InsightService:
+    """Builds and serves insights. One per process; holds the model door and the cache."""
+
+    def __init__(self, settings: Settings, cache: InsightCache | None = None, llm: LLM | None = None) -> None:
+        self.settings = settings
+        self.cache = cache or MemoryCache()
+        self.llm = llm or (LLM(settings) if settings.model else None)
+        self.prompts = load_prompts()
+        self.mode = (
+            settings.model_call_mode if settings.model_call_mode in ("sections", "combined") else "sections"
+        )
+
+    def cache_key(self, viewer: Viewer, deal: Deal, account: Account, day: str) -> str:
+        return "|".join(
+            [
+                viewer.portal_id,
+                deal.id,
+                viewer.user_id,
+                f"t{deal.timeline_version}",
+                f"p{account.permissions_version}",
+                f"s{account.settings_version}",
+                self.prompts.version,
+                self.llm.model if self.llm else "-",
+                self.mode,
+                day,
+            ]
+        )
+
+    async def insight_for(
+        self,
+        session: AsyncSession,
+        deal_id: str,
+        viewer: Viewer,
+        *,
+        refresh: bool = False,
+        now: datetime | None = None,
+    ) -> Insight | None:
+        """The viewer's insight on the deal, or None when they may not see it (→ 404)."""
+        now = now or datetime.now(UTC)
+        row = (
+            await session.execute(
+                select(Account, Deal)
+                .join(Deal, Deal.portal_id == Account.id)
+                .where(Account.id == viewer.portal_id, Deal.id == deal_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        account, deal = row
+        key = self.cache_key(viewer, deal, account, now.date().isoformat())
+        if not refresh and (hit := await self.cache.get(key)) is not None:
+            metrics.CACHE.labels("hit").inc()
+            return Insight.model_validate_json(hit).model_copy(update={"cached": True})
+        metrics.CACHE.labels("miss").inc()
+
+        insight = await self._build(session, deal_id, viewer, account, now, refresh)
+        if insight is not None:
+            metrics.INSIGHTS.labels(insight.status, insight.reason or "").inc()
+            if insight.reason != "model_unavailable":  # a failure is retried on the next request
+                await self.cache.set(key, insight.model_dump_json())
+        return insight
+
+    async def _build(
+        self,
+        session: AsyncSession,
+        deal_id: str,
+        viewer: Viewer,
+        account: Account,
+        now: datetime,
+        refresh: bool,
+    ) -> Insight | None:
+        base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
+        if not account.customer_analysis_enabled:
+            visible = (
+                await session.execute(select(Deal.id).where(Deal.id == deal_id, deal_visible_clause(viewer)))
+            ).first()
+            if visible is None:
+                return None
+            return await self._store(
+                session,
+                viewer,
+                base.model_copy(update={"status": "disabled", "reason": "customer_analysis_off"}),
+                "disabled",
+                now,
+            )
+
+        ctx = await deal_context(session, deal_id, viewer, now=now)
+        if ctx is None:
+            return None
+        thresholds = RiskThresholds.from_account(account.risk_thresholds)
+        insight = base.model_copy(
+            update={
+                "recent_activity": RecentActivity(items=recent_items(ctx)),
+                "risks": rule_risks(ctx, thresholds),
+                "basis": Basis(
+                    activity_count=ctx.activity_count,
+                    newest_activity_at=ctx.newest_activity_at,
+                    truncated=ctx.truncated,
+                ),
+                "model": ModelInfo(prompt_version=self.prompts.version),
+            }
+        )
+        if account.hipaa_sensitive_data:  # data only, and not one byte to any model
+            insight.reason = "hipaa"
+        elif not ctx.activities:
+            insight.reason = "no_activity"
+        elif self.llm is None:
+            insight.reason = "no_model_configured"
+        input_hash = hashlib.sha256(
+            json.dumps(
+                [
+                    ctx.fingerprint,
+                    self.prompts.version,
+                    self.llm.model if self.llm else None,
+                    self.mode,
+                    account.insight_language,
+                    account.risk_thresholds,
+                    account.settings_version,
+                    now.date().isoformat(),
+                ],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
+        if not refresh:  # another viewer who sees exactly the same data may have built it already
+            existing = await find_by_input(session, viewer.portal_id, deal_id, input_hash)
+            if existing is not None and existing.reason != "model_unavailable":
+                await record_view(session, viewer.portal_id, existing.id, viewer.user_id, now)
+                return to_response(existing, cached=False)
+        if insight.reason is None:
+            assert self.llm is not None
+            insight = await self._with_model(ctx, insight, account.insight_language or "en")
+        return await self._store(session, viewer, insight, input_hash, now, ctx.fingerprint)
+
+    async def _with_model(self, ctx: DealContext, insight: Insight, language: str) -> Insight:
+        assert self.llm is not None
+        window = context_window(self.llm.model, self.settings.model_context_tokens)
+        budget = min(MAX_CONTEXT_TOKENS, window - OUTPUT_RESERVE - 800)
+        packed = pack(ctx, budget, self.llm.model)
+        recent_ids = ", ".join(a.id for a in ctx.recent(5))
+        usage = Usage()
+        out = ModelSections()
+
+        async def ask(task: str, schema: type[BaseModel]) -> BaseModel | None:
+            messages = build_messages(self.prompts, language, packed.text, task.format(recent_ids=recent_ids))
+            try:
+                answer, used = await self.llm.complete_json(messages, schema)  # type: ignore[union-attr]
+            except ModelUnavailable:
+                metrics.MODEL_CALLS.labels("failed").inc()
+                out.failed += 1
+                return None
+            metrics.MODEL_CALLS.labels("ok").inc()
+            usage.add(used)
+            return answer
+
+        if self.mode == "combined":
+            combined = await ask(self.prompts.combined, CombinedAnswer)
+            answers: dict[str, BaseModel] = {}
+            if isinstance(combined, CombinedAnswer):
+                answers = {
+                    "recent_activity": combined.recent_activity,
+                    "risks": RisksAnswer(risks=combined.risks),
+                    "buyer_goals": GoalsAnswer(goals=combined.buyer_goals),
+                }
+            expected = 1
+        else:
+            results = await asyncio.gather(*(ask(self.prompts.sections[s], SCHEMAS[s]) for s in SECTIONS))
+            answers = {s: r for s, r in zip(SECTIONS, results, strict=True) if r is not None}
+            expected = len(SECTIONS)
+        check_citations(answers, set(packed.activity_ids), out)
+        metrics.TOKENS.labels("input").inc(usage.input_tokens)
+        metrics.TOKENS.labels("output").inc(usage.output_tokens)
+        metrics.DROPPED.inc(out.dropped)
+        model = ModelInfo(
+            name=self.llm.model,
+            prompt_version=self.prompts.version,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cost_usd=round(usage.cost_usd, 6),
+            dropped_statements=out.dropped,
+        )
+        basis = insight.basis.model_copy(update={"truncated": insight.basis.truncated or packed.truncated})
+        if out.failed == expected:
+            return insight.model_copy(update={"reason": "model_unavailable", "model": model, "basis": basis})
+        log.info(
+            "insight built: deal=%s activities=%d tokens=%d/%d dropped=%d",
+            ctx.deal.id,
+            len(packed.activity_ids),
+            usage.input_tokens,
+            usage.output_tokens,
+            out.dropped,
+        )
+        return insight.model_copy(
+            update={
+                "status": "ai",
+                "model": model,
+                "basis": basis,
+                "recent_activity": insight.recent_activity.model_copy(update={"summary": out.summary}),
+                "risks": insight.risks + (out.risks or []),
+                "buyer_goals": out.goals or [],
+            }
+        )
+
+    async def _store(
+        self,
+        session: AsyncSession,
+        viewer: Viewer,
+        insight: Insight,
+        input_hash: str,
+        now: datetime,
+        fingerprint: str = "",
+    ) -> Insight:
+        insight = insight.model_copy(update={"insight_id": uuid.uuid4().hex})
+        session.add(
+            StoredInsight(
+                portal_id=viewer.portal_id,
+                id=insight.insight_id,
+                deal_id=insight.deal_id,
+                input_hash=input_hash,
+                fingerprint=fingerprint,
+                status=insight.status,
+                reason=insight.reason,
+                model=insight.model.name,
+                prompt_version=insight.model.prompt_version,
+                input_tokens=insight.model.input_tokens,
+                output_tokens=insight.model.output_tokens,
+                cost_usd=insight.model.cost_usd,
+                body=json.loads(insight.model_dump_json(exclude={"cached"})),
+                created_at=now,
+            )
+        )
+        await session.flush()
+        await record_view(session, viewer.portal_id, insight.insight_id, viewer.user_id, now)
+        return insight
