@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from insights.context import ActivityItem, DealContext, PropertyChange
+from insights.crm.parse import RecordError, parse_time
 from insights.schemas import Risk
 
 
@@ -40,6 +41,13 @@ def _day(d: datetime) -> str:
 
 def _history(ctx: DealContext, prop: str) -> list[PropertyChange]:
     return sorted((h for h in ctx.history if h.property == prop), key=lambda h: h.timestamp)
+
+
+def _date(v: str | None) -> datetime | None:
+    try:
+        return parse_time(v, "closedate")
+    except RecordError:
+        return None
 
 
 def _float(v: str | None) -> float | None:
@@ -81,13 +89,13 @@ def close_date_passed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
 
 
 def close_date_pushed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
-    dates = [(h.timestamp, h.value) for h in _history(ctx, "closedate") if h.value]
-    pushes = sum(1 for (_, a), (_, b) in zip(dates, dates[1:], strict=False) if b > a)
+    dates = [d for h in _history(ctx, "closedate") if (d := _date(h.value)) is not None]
+    pushes = sum(1 for a, b in zip(dates, dates[1:], strict=False) if b > a)
     if ctx.deal.stage.is_closed or pushes < t.close_date_pushes:
         return None
     return Risk(kind="close_date_pushed", source="rules",
                 text=f"Close date pushed back {pushes} times "
-                f"(first {dates[0][1][:10]}, now {dates[-1][1][:10]}).")
+                f"(first {dates[0].date().isoformat()}, now {dates[-1].date().isoformat()}).")
 
 
 def inactive(ctx: DealContext, t: RiskThresholds) -> Risk | None:

@@ -414,8 +414,8 @@ def _others(d: _Doc) -> None:
     deal["propertiesWithHistory"] = {
         "hs_deal_score": [{"value": "72", "timestamp": d.ago(25)}, {"value": "55", "timestamp": d.ago(3)}],
         "closedate": [
-            {"value": d.ago(-40), "timestamp": d.ago(80)},
-            {"value": d.ago(-20), "timestamp": d.ago(40)},
+            {"value": d.ago(25), "timestamp": d.ago(80)},
+            {"value": d.ago(10), "timestamp": d.ago(40)},
             {"value": d.ago(-5), "timestamp": d.ago(10)},
         ],
     }
