@@ -1,0 +1,287 @@
+"""The ``insights`` command line: demo, serve, import, generate, users, token, feedback, actions."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import delete, select
+
+from insights.config import Settings, get_settings
+from insights.db import create_schema, make_engine, make_sessionmaker
+
+app = typer.Typer(
+    help="Deal insights: AI summaries, risks and buyer goals for a CRM deal sidebar.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+feedback_app = typer.Typer(help="Feedback given on insights.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+console = Console()
+err = Console(stderr=True)
+
+DEMO_USERS = [
+    ("100", "Dana Admin", "super admin"),
+    ("101", "Ana Ruiz", "rep, UK: owns the budget-cut email"),
+    ("102", "Ben Okafor", "rep, UK: cannot see Ana's emails"),
+    ("103", "Chloe Martin", "manager, EMEA"),
+    ("104", "Diego Silva", "rep, US"),
+    ("105", "Eve Park", "rep, US + UK"),
+]
+
+
+def _run(coro):  # type: ignore[no-untyped-def]
+    return asyncio.run(coro)
+
+
+async def _import_docs(settings: Settings, docs: list[dict]) -> None:
+    from insights.crm.importer import import_records
+    from insights.crm.models import DealPropertyHistory
+    from insights.crm.reader import iter_document
+
+    engine = make_engine(settings.database_url)
+    await create_schema(engine)
+    sm = make_sessionmaker(engine)
+    async with sm() as session:
+        for doc in docs:
+            # demo times are relative to today: drop yesterday's history instead of piling it up
+            await session.execute(
+                delete(DealPropertyHistory).where(DealPropertyHistory.portal_id == doc["account"]["id"])
+            )
+            report = await import_records(session, iter_document(doc))
+            if report.rejected:
+                raise RuntimeError(f"demo data rejected: {report.rejected[:3]}")
+        await session.commit()
+    await engine.dispose()
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    serve: Annotated[bool, typer.Option(help="Serve after loading (--no-serve only loads).")] = True,
+) -> None:
+    """Load the demo accounts (idempotent) into the configured database and serve the API."""
+    from insights.crm.demo import demo_accounts
+    from insights.tokens import mint_token
+
+    settings = get_settings()
+    with console.status("Loading the demo accounts…"):
+        today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+        _run(_import_docs(settings, demo_accounts(today)))
+    url = f"http://{host}:{port}"
+    console.print(f"[bold green]Demo loaded[/] into {settings.database_url}")
+    table = Table("user id", "name", "role", title="Demo users (account 'demo')")
+    for uid, name, role in DEMO_USERS:
+        table.add_row(uid, name, role)
+    console.print(table)
+    console.print(f"Widget: [bold]{url}/widget/[/]   API docs: {url}/docs")
+    print("Token for Ana (101):", mint_token(settings, "101", "demo"))
+    console.print(
+        "Any other:  insights token USER_ID [--account demo]   Model: "
+        + (settings.model or "none configured (set INSIGHTS_MODEL): data-only insights")
+    )
+    console.print(f'Try:  curl -H "Authorization: Bearer $(insights token 101)" {url}/v1/deals/9001/insights')
+    if serve:
+        _serve(settings, host, port)
+
+
+@app.command("serve")
+def serve_cmd(port: int = 8000, host: str = "127.0.0.1") -> None:
+    """Serve the API (creates the schema if missing)."""
+    _serve(get_settings(), host, port)
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".json or .jsonl")],
+    account: Annotated[str | None, typer.Option(help="Account for files without one.")] = None,
+    atomic: Annotated[bool, typer.Option(help="Abort the whole batch on any rejection.")] = False,
+) -> None:
+    """Import CRM records (CRM v3 JSON or JSON Lines) with a report of created/updated/rejected."""
+    from insights.crm.importer import ImportAborted, import_records
+    from insights.crm.reader import FormatError, iter_file
+
+    settings = get_settings()
+
+    async def go() -> None:
+        engine = make_engine(settings.database_url)
+        await create_schema(engine)
+        sm = make_sessionmaker(engine)
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed:,} records"),
+            TimeElapsedColumn(),
+            console=err,
+        ) as progress:
+            task = progress.add_task(f"Importing {file.name}", total=None)
+            async with sm() as session:
+                try:
+                    report = await import_records(
+                        session,
+                        iter_file(file),
+                        account_id=account,
+                        atomic=atomic,
+                        progress=lambda n: progress.update(task, completed=n),
+                    )
+                except (FormatError, ImportAborted) as exc:
+                    err.print(f"[red]Import refused:[/] {exc}")
+                    raise typer.Exit(2) from None
+                if report.aborted:
+                    await session.rollback()
+                else:
+                    await session.commit()
+        await engine.dispose()
+        table = Table("type", "created", "updated", "unchanged", title=f"Import into {report.account_id}")
+        for kind in sorted(set(report.created) | set(report.updated) | set(report.unchanged)):
+            table.add_row(
+                kind,
+                str(report.created.get(kind, 0)),
+                str(report.updated.get(kind, 0)),
+                str(report.unchanged.get(kind, 0)),
+            )
+        console.print(table)
+        for r in report.rejected[:50]:
+            console.print(f"[yellow]rejected[/] {r.type} {r.id}: {r.reason}")
+        if report.rejected_count > 50:
+            console.print(f"… and {report.rejected_count - 50} more rejections")
+        console.print(
+            ("[red]Aborted (atomic batch): nothing imported.[/]" if report.aborted else "[green]Done[/]")
+            + f" in {report.seconds:.1f} s"
+        )
+        if report.aborted:
+            raise typer.Exit(1)
+
+    _run(go())
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Argument(help="Output file (.jsonl)")],
+    deals: int = 10_000,
+    activities: int = 1_000_000,
+    users: int = 200,
+    seed: int = 1,
+    account: str = "scale",
+) -> None:
+    """Write a deterministic scale account (JSON Lines) for benchmarks."""
+    from insights.crm.generate import generate as gen
+
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("Generating"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} activities"),
+        TimeElapsedColumn(),
+        console=err,
+    ) as progress:
+        task = progress.add_task("gen", total=activities)
+        stats = gen(
+            out,
+            deals=deals,
+            activities=activities,
+            users=users,
+            seed=seed,
+            account_id=account,
+            progress=lambda n: progress.update(task, completed=n),
+        )
+    console.print(
+        f"{out}: {stats.deals:,} deals, {stats.contacts:,} contacts, {stats.companies:,} companies, "
+        f"{stats.activities:,} activities, {stats.users} users, {stats.bytes / 1e6:.0f} MB "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+
+
+@app.command()
+def users(account: str = "demo") -> None:
+    """List the users of an account."""
+    from insights.crm.models import User
+
+    async def go() -> None:
+        engine = make_engine(get_settings().database_url)
+        async with make_sessionmaker(engine)() as s:
+            rows = (
+                (await s.execute(select(User).where(User.portal_id == account).order_by(User.id)))
+                .scalars()
+                .all()
+            )
+        await engine.dispose()
+        table = Table("id", "name", "email", "permission set", "super admin", title=f"Users of {account}")
+        for u in rows:
+            table.add_row(
+                u.id,
+                f"{u.first_name} {u.last_name}",
+                u.email,
+                u.permission_set_id or "",
+                "yes" if u.super_admin else "",
+            )
+        console.print(table)
+
+    _run(go())
+
+
+@app.command()
+def token(
+    user_id: str,
+    account: str = "demo",
+    ttl: Annotated[int | None, typer.Option(help="Seconds.")] = None,
+    scope: Annotated[str | None, typer.Option(help="'import' for an integration token.")] = None,
+) -> None:
+    """Print a signed bearer token for a user (for local use)."""
+    from insights.tokens import mint_token
+
+    print(
+        mint_token(
+            get_settings(),
+            None if scope == "import" and user_id == "-" else user_id,
+            account,
+            ttl_s=ttl,
+            scope=scope,
+        )
+    )
+
+
+@feedback_app.command("export")
+def feedback_export(
+    account: str | None = None,
+    out: Annotated[Path | None, typer.Option(help="File (default: stdout).")] = None,
+) -> None:
+    """Export feedback with the exact insight it was about, as JSON Lines."""
+    from insights.feedback import export_feedback
+
+    async def go() -> int:
+        engine = make_engine(get_settings().database_url)
+        lines = []
+        async with make_sessionmaker(engine)() as s:
+            lines = [line async for line in export_feedback(s, account)]
+        await engine.dispose()
+        text = "".join(line + "\n" for line in lines)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return len(lines)
+
+    n = _run(go())
+    err.print(f"{n} feedback rows exported")
+
+
+if __name__ == "__main__":
+    app()
