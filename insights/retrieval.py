@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.context import (
@@ -156,21 +156,45 @@ async def deal_context(
     paths = timeline_paths(deal_id, contact_ids, company_ids)
 
     a = m.Activity
-    on_timeline = a.id.in_(select(m.ActivityLink.activity_id).where(m.ActivityLink.portal_id == p, paths))
-    visible = and_(a.portal_id == p, a.archived.is_(False), on_timeline)
-    past = and_(visible, activity_visible(viewer, m.TIMELINE_TYPES), a.occurred_at <= now)
+    # Drive the query from the deal's links (few) rather than from the account's activities (many).
+    link = m.ActivityLink
+    # One index range per path (deal, visible contacts, visible companies), de-duplicated by UNION.
+    per_path = [
+        select(link.activity_id.label("aid")).where(
+            link.portal_id == p, link.object_type == "deal", link.object_id == deal_id
+        )
+    ]
+    for kind, ids in (("contact", contact_ids), ("company", company_ids)):
+        if ids:
+            per_path.append(
+                select(link.activity_id).where(
+                    link.portal_id == p, link.object_type == kind, link.object_id.in_(ids)
+                )
+            )
+    timeline = union(*per_path).subquery("timeline")
 
+    def on_timeline(*cols: Any) -> Any:
+        return (
+            select(*cols)
+            .select_from(timeline)
+            .join(a, and_(a.portal_id == p, a.id == timeline.c.aid))
+            .where(a.archived.is_(False))
+        )
+
+    past = and_(activity_visible(viewer, m.TIMELINE_TYPES), a.occurred_at <= now)
     rows = (
-        (await session.execute(select(a).where(past).order_by(a.occurred_at.desc(), a.id).limit(limit)))
+        (await session.execute(on_timeline(a).where(past).order_by(a.occurred_at.desc(), a.id).limit(limit)))
         .scalars()
         .all()
     )
-    count, newest = (await session.execute(select(func.count(), func.max(a.occurred_at)).where(past))).one()
+    count, newest = (
+        await session.execute(on_timeline(func.count(), func.max(a.occurred_at)).where(past))
+    ).one()
     upcoming = (
         (
             await session.execute(
-                select(a)
-                .where(visible, activity_visible(viewer, ("meeting",)), a.occurred_at > now)
+                on_timeline(a)
+                .where(activity_visible(viewer, ("meeting",)), a.occurred_at > now)
                 .order_by(a.occurred_at, a.id)
                 .limit(20)
             )
@@ -181,9 +205,8 @@ async def deal_context(
     tasks = (
         (
             await session.execute(
-                select(a)
+                on_timeline(a)
                 .where(
-                    visible,
                     activity_visible(viewer, ("task",)),
                     or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
                 )

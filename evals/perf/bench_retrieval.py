@@ -1,0 +1,120 @@
+"""deal_context latency on a generated account, for viewers with different scopes.
+
+    insights generate /tmp/scale.jsonl --deals 10000 --activities 1000000 --users 200 --seed 1
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/scale insights import /tmp/scale.jsonl
+    python -m evals.perf.bench_retrieval --database-url postgresql://postgres@127.0.0.1:5432/scale
+
+Prints p50/p95/p99 per viewer role and the plan of the timeline query for the busiest deal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+
+from sqlalchemy import event, func, select
+
+import insights  # noqa: F401  (offline defaults)
+from evals.perf.common import percentiles, show
+from insights.config import async_database_url
+from insights.crm import models as m
+from insights.db import make_engine, make_sessionmaker
+from insights.permissions import load_viewer
+from insights.retrieval import deal_context
+
+
+async def main(url: str, account: str, samples: int, seed: int) -> None:
+    engine = make_engine(async_database_url(url))
+    sm = make_sessionmaker(engine)
+    rnd = random.Random(seed)
+    async with sm() as s:
+        deals = list((await s.scalars(select(m.Deal.id).where(m.Deal.portal_id == account))).all())
+        users = (
+            await s.execute(
+                select(m.User.id, m.User.permission_set_id, m.User.super_admin).where(
+                    m.User.portal_id == account
+                )
+            )
+        ).all()
+        busiest = (
+            await s.execute(
+                select(m.ActivityLink.object_id, func.count())
+                .where(m.ActivityLink.portal_id == account, m.ActivityLink.object_type == "deal")
+                .group_by(m.ActivityLink.object_id)
+                .order_by(func.count().desc())
+                .limit(1)
+            )
+        ).first()
+    if not deals:
+        raise SystemExit(f"account {account!r} has no deals: import a generated file first")
+    roles = {
+        "admin (all)": [u.id for u in users if u.super_admin],
+        "manager (team)": [u.id for u in users if u.permission_set_id == "manager"],
+        "rep (team/owned)": [u.id for u in users if u.permission_set_id == "rep"],
+    }
+    print(
+        f"{engine.dialect.name}: {len(deals):,} deals, {len(users)} users; busiest deal {busiest[0]} "
+        f"({busiest[1]:,} direct activity links)"
+    )
+    everything: list[float] = []
+    for role, ids in roles.items():
+        if not ids:
+            continue
+        times, visible = [], 0
+        async with sm() as s:
+            viewers = {u: await load_viewer(s, account, u) for u in ids}
+            for i in range(samples):
+                viewer = viewers[rnd.choice(ids)]
+                deal = busiest[0] if i % 20 == 0 else rnd.choice(deals)
+                started = time.perf_counter()
+                ctx = await deal_context(s, deal, viewer)
+                times.append((time.perf_counter() - started) * 1000)
+                visible += ctx is not None
+        everything += times
+        show(f"deal_context ms, {role}", {**percentiles(times), "visible": visible})
+    show("deal_context ms, all viewers", percentiles(everything))
+    await explain(sm, engine.dialect.name, account, busiest[0], roles)
+    await engine.dispose()
+
+
+async def explain(sm, dialect: str, account: str, deal_id: str, roles: dict[str, list[str]]) -> None:  # type: ignore[no-untyped-def]
+    """The plan of the timeline query, captured from the statement deal_context really runs."""
+    captured: list[tuple[str, object]] = []
+    async with sm() as s:
+        viewer = await load_viewer(s, account, (roles["rep (team/owned)"] or roles["admin (all)"])[0])
+        conn = await s.connection()
+
+        def grab(conn_, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if "ORDER BY activities.occurred_at DESC" in statement:
+                captured.append((statement, parameters))
+
+        event.listen(conn.sync_connection, "before_cursor_execute", grab)
+        await deal_context(s, deal_id, viewer)
+        event.remove(conn.sync_connection, "before_cursor_execute", grab)
+        if not captured:
+            return
+        statement, params = captured[0]
+        prefix = "EXPLAIN ANALYZE " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        if dialect == "postgresql":
+            rows = await driver.fetch(prefix + statement, *params)
+            lines = [r[0] for r in rows]
+        else:
+            cursor = await driver.execute(prefix + statement, params)
+            lines = [str(r[-1]) for r in await cursor.fetchall()]
+        print("\nplan of the timeline query (busiest deal):")
+        for line in lines:
+            print("  " + line)
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--account", default="scale")
+    p.add_argument("--samples", type=int, default=300)
+    p.add_argument("--seed", type=int, default=1)
+    a = p.parse_args()
+    asyncio.run(main(a.database_url, a.account, a.samples, a.seed))
