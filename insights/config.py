@@ -43,8 +43,9 @@ class Settings(BaseSettings):
     model_timeout_s: float = Field(20.0, alias="INSIGHTS_MODEL_TIMEOUT")
     model_total_budget_s: float = Field(45.0, alias="INSIGHTS_MODEL_TOTAL_BUDGET")
     model_max_retries: int = Field(3, alias="INSIGHTS_MODEL_MAX_RETRIES")
-    # "sections" = three calls sharing one context prefix; "combined" = one call.
-    model_call_mode: str = Field("sections", alias="INSIGHTS_MODEL_CALL_MODE")
+    # "combined" = one call (default: same latency, a third of the input tokens, see bench_pipeline);
+    # "sections" = three concurrent calls sharing one context prefix.
+    model_call_mode: str = Field("combined", alias="INSIGHTS_MODEL_CALL_MODE")
     redis_url: str | None = Field(None, alias="REDIS_URL")
     token_key: str = Field(DEV_TOKEN_KEY, alias="INSIGHTS_TOKEN_KEY")
     token_ttl_s: int = Field(12 * 3600, alias="INSIGHTS_TOKEN_TTL")

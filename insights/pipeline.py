@@ -169,7 +169,7 @@ class InsightService:
         self.llm = llm or (LLM(settings) if settings.model else None)
         self.prompts = load_prompts()
         self.mode = (
-            settings.model_call_mode if settings.model_call_mode in ("sections", "combined") else "sections"
+            settings.model_call_mode if settings.model_call_mode in ("sections", "combined") else "combined"
         )
 
     def cache_key(self, viewer: Viewer, deal: Deal, account: Account, day: str) -> str:

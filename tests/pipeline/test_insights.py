@@ -53,7 +53,7 @@ def model() -> AsyncIterator[respx.Route]:
 
 async def test_full_insight_from_the_model(demo, settings, model) -> None:
     model.side_effect = scripted()
-    s = ai_settings(settings)
+    s = ai_settings(settings, model_call_mode="sections")
     async with client_for(s) as c:
         r = await c.get("/v1/deals/9001/insights", headers=auth(s, "101"))
     assert r.status_code == 200
@@ -194,7 +194,7 @@ async def test_cache_hit_then_rebuild_on_new_activity_and_never_shared(
     demo, settings, model, sessionmaker
 ) -> None:
     model.side_effect = scripted()
-    s = ai_settings(settings)
+    s = ai_settings(settings, model_call_mode="sections")
     async with client_for(s) as c:
         first = (await c.get("/v1/deals/9001/insights", headers=auth(s, "101"))).json()
         calls = model.call_count

@@ -1,0 +1,128 @@
+"""Insight pipeline figures on the demo account, against a local mock model (300 ms per call).
+
+    python -m evals.perf.bench_pipeline [--delay 0.3] [--runs 10]
+
+1. input tokens per insight for the 200-activity deal: ours (packed, per call) vs a naive prompt
+   that pastes the whole visible timeline;
+2. cold latency (cache bypassed): three concurrent section calls vs one combined call;
+3. cached latency through the API (in-process ASGI client), p50/p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import tempfile
+import time
+from datetime import UTC, datetime
+
+os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
+
+import httpx  # noqa: E402
+
+import insights  # noqa: E402,F401
+from api.app import create_app  # noqa: E402
+from evals.perf.common import percentiles, show  # noqa: E402
+from evals.perf.mock_model import serve_in_thread  # noqa: E402
+from insights.budget import count_tokens, naive_prompt, pack  # noqa: E402
+from insights.config import Settings  # noqa: E402
+from insights.crm.demo import demo_accounts  # noqa: E402
+from insights.crm.importer import import_records  # noqa: E402
+from insights.crm.reader import iter_document  # noqa: E402
+from insights.db import create_schema, make_engine, make_sessionmaker  # noqa: E402
+from insights.permissions import load_viewer  # noqa: E402
+from insights.pipeline import InsightService, build_messages  # noqa: E402
+from insights.prompts import SECTIONS, load_prompts  # noqa: E402
+from insights.retrieval import deal_context  # noqa: E402
+from insights.tokens import mint_token  # noqa: E402
+
+DEALS = ["9001", "9002", "9003", "9005"]
+
+
+async def main(delay: float, runs: int, port: int) -> None:
+    url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
+    engine = make_engine(url)
+    await create_schema(engine)
+    sm = make_sessionmaker(engine)
+    async with sm() as s:
+        for doc in demo_accounts(datetime.now(UTC)):
+            await import_records(s, iter_document(doc))
+        await s.commit()
+    serve_in_thread(port, delay)
+    base = Settings(
+        DATABASE_URL=url,
+        INSIGHTS_ENV="development",
+        INSIGHTS_MODEL="openai/mock",
+        INSIGHTS_MODEL_API_BASE=f"http://127.0.0.1:{port}/v1",
+        INSIGHTS_MODEL_API_KEY="sk-local",
+        INSIGHTS_MODEL_CONTEXT_TOKENS=128000,
+    )
+
+    async with sm() as s:  # 1. tokens
+        ana = await load_viewer(s, "demo", "101")
+        ctx = await deal_context(s, "9005", ana)
+        everything = await deal_context(s, "9005", ana, limit=100_000)
+        service = InsightService(base)
+        insight = await service.insight_for(s, "9005", ana, refresh=True)
+        naive = count_tokens(naive_prompt(everything))
+        packed = pack(ctx, 24_000)
+        prompts = load_prompts()
+        per_call = {
+            name: count_tokens(
+                " ".join(
+                    m["content"]
+                    for m in build_messages(
+                        prompts, "en", packed.text, prompts.sections[name].format(recent_ids="x")
+                    )
+                )
+            )
+            for name in SECTIONS
+        }
+        combined = count_tokens(
+            " ".join(
+                m["content"]
+                for m in build_messages(prompts, "en", packed.text, prompts.combined.format(recent_ids="x"))
+            )
+        )
+        print(
+            f"deal 9005 as Ana: {everything.activity_count} visible activities, {len(ctx.activities)} kept "
+            f"(mock-reported input tokens: {insight.model.input_tokens})"
+        )
+        show("input tokens (tiktoken), mode=sections", {"total": sum(per_call.values()), **per_call})
+        show("input tokens (tiktoken), mode=combined", {"total": combined})
+        show("input tokens (tiktoken), naive whole timeline", {"total": naive})
+
+    for mode in ("sections", "combined"):  # 2. cold latency
+        service = InsightService(base.model_copy(update={"model_call_mode": mode}))
+        times = []
+        async with sm() as s:
+            ana = await load_viewer(s, "demo", "101")
+            for i in range(runs):
+                started = time.perf_counter()
+                await service.insight_for(s, DEALS[i % len(DEALS)], ana, refresh=True)
+                times.append((time.perf_counter() - started) * 1000)
+        show(f"cold insight ms, mode={mode}, delay={delay * 1000:.0f} ms", percentiles(times))
+
+    app = create_app(base)  # 3. cached through the API
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            headers = {"Authorization": f"Bearer {mint_token(base, '101', 'demo')}"}
+            await c.get("/v1/deals/9001/insights", headers=headers)
+            times = []
+            for _ in range(runs * 50):
+                started = time.perf_counter()
+                r = await c.get("/v1/deals/9001/insights", headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+                assert r.json()["cached"]
+        show("cached insight ms through the API (in-process)", percentiles(times))
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--delay", type=float, default=0.3)
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--port", type=int, default=8599)
+    a = p.parse_args()
+    asyncio.run(main(a.delay, a.runs, a.port))
