@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, union
+from sqlalchemy import ColumnElement, and_, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.context import (
@@ -39,18 +39,9 @@ OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 def activity_visible(viewer: Viewer, types: tuple[str, ...]) -> ColumnElement[bool]:
     """The scope of each activity's own type admits its owner."""
     a = m.Activity
-    return or_(*(and_(a.type == t, owner_clause(viewer, t, a.owner_id)) for t in types))
-
-
-def timeline_paths(deal_id: str, contact_ids: list[str], company_ids: list[str]) -> ColumnElement[bool]:
-    """Links that put an activity on the deal's timeline: the deal, or a *visible* contact/company."""
-    link = m.ActivityLink
-    paths = [and_(link.object_type == "deal", link.object_id == deal_id)]
-    if contact_ids:
-        paths.append(and_(link.object_type == "contact", link.object_id.in_(contact_ids)))
-    if company_ids:
-        paths.append(and_(link.object_type == "company", link.object_id.in_(company_ids)))
-    return or_(*paths) if paths else false()
+    # The timeline (a few links) must drive the query, never the owners' activities (many).
+    probe = func.coalesce(a.owner_id, "")
+    return or_(*(and_(a.type == t, owner_clause(viewer, t, a.owner_id, probe=probe)) for t in types))
 
 
 async def deal_context(
@@ -153,25 +144,21 @@ async def deal_context(
     )
     contact_ids = [c.id for c in contacts]
     company_ids = [c.id for c in companies]
-    paths = timeline_paths(deal_id, contact_ids, company_ids)
 
     a = m.Activity
     # Drive the query from the deal's links (few) rather than from the account's activities (many).
     link = m.ActivityLink
     # One index range per path (deal, visible contacts, visible companies), de-duplicated by UNION.
+    paths = [("deal", [deal_id]), ("contact", contact_ids), ("company", company_ids)]
     per_path = [
         select(link.activity_id.label("aid")).where(
-            link.portal_id == p, link.object_type == "deal", link.object_id == deal_id
+            link.portal_id == p, link.object_type == kind, link.object_id.in_(targets)
         )
+        for kind, targets in paths
+        if targets
     ]
-    for kind, ids in (("contact", contact_ids), ("company", company_ids)):
-        if ids:
-            per_path.append(
-                select(link.activity_id).where(
-                    link.portal_id == p, link.object_type == kind, link.object_id.in_(ids)
-                )
-            )
-    timeline = union(*per_path).subquery("timeline")
+    # MATERIALIZED: SQLite would otherwise flatten a one-path timeline and scan the time index.
+    timeline = union(*per_path).cte("timeline").prefix_with("MATERIALIZED")
 
     def on_timeline(*cols: Any) -> Any:
         return (
@@ -181,7 +168,9 @@ async def deal_context(
             .where(a.archived.is_(False))
         )
 
-    past = and_(activity_visible(viewer, m.TIMELINE_TYPES), a.occurred_at <= now)
+    past = and_(
+        activity_visible(viewer, m.TIMELINE_TYPES), func.coalesce(a.occurred_at, a.occurred_at) <= now
+    )
     rows = (
         (await session.execute(on_timeline(a).where(past).order_by(a.occurred_at.desc(), a.id).limit(limit)))
         .scalars()
@@ -275,17 +264,25 @@ async def deal_context(
 
 
 async def _paths_of(
-    session: AsyncSession, portal_id: str, ids: list[str], paths: ColumnElement[bool]
+    session: AsyncSession, portal_id: str, ids: list[str], paths: list[tuple[str, list[str]]]
 ) -> dict[str, list[str]]:
+    """How each shown activity reached the timeline, over the visible paths only."""
     link = m.ActivityLink
     out: dict[str, list[str]] = {}
     if not ids:
         return out
-    for r in await session.execute(
-        select(link.activity_id, link.object_type, link.object_id)
-        .where(link.portal_id == portal_id, link.activity_id.in_(ids), paths)
-        .order_by(link.object_type, link.object_id)
-    ):
+    per_path = [
+        select(link.activity_id, link.object_type, link.object_id).where(
+            link.portal_id == portal_id,
+            link.object_type == kind,
+            link.object_id.in_(targets),
+            link.activity_id.in_(ids),
+        )
+        for kind, targets in paths
+        if targets
+    ]
+    rows = (await session.execute(union_all(*per_path))).all()
+    for r in sorted(rows, key=lambda r: (r.object_type, r.object_id)):
         out.setdefault(r.activity_id, []).append(
             "deal" if r.object_type == "deal" else f"{r.object_type}:{r.object_id}"
         )

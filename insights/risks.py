@@ -68,15 +68,21 @@ def deal_score_drop(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     last = points[-1][1]
     if peak is None or last is None or peak - last < t.score_drop_points or peak_ts >= points[-1][0]:
         return None
-    return Risk(kind="deal_score_drop", source="rules",
-                text=f"Deal score fell from {peak:g} to {last:g} since {_day(peak_ts)}.")
+    return Risk(
+        kind="deal_score_drop",
+        source="rules",
+        text=f"Deal score fell from {peak:g} to {last:g} since {_day(peak_ts)}.",
+    )
 
 
 def no_follow_up(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if ctx.deal.stage.is_closed or ctx.upcoming_meetings or ctx.open_tasks:
         return None
-    return Risk(kind="no_follow_up", source="rules",
-                text="No follow-up scheduled: no upcoming meeting and no open task on this deal.")
+    return Risk(
+        kind="no_follow_up",
+        source="rules",
+        text="No follow-up scheduled: no upcoming meeting and no open task on this deal.",
+    )
 
 
 def close_date_passed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
@@ -84,8 +90,11 @@ def close_date_passed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if ctx.deal.stage.is_closed or cd is None or cd >= ctx.now:
         return None
     days = (ctx.now - cd).days
-    return Risk(kind="close_date_passed", source="rules",
-                text=f"Close date {cd.date().isoformat()} passed {days} days ago and the deal is still open.")
+    return Risk(
+        kind="close_date_passed",
+        source="rules",
+        text=f"Close date {cd.date().isoformat()} passed {days} days ago and the deal is still open.",
+    )
 
 
 def close_date_pushed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
@@ -93,9 +102,12 @@ def close_date_pushed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     pushes = sum(1 for a, b in zip(dates, dates[1:], strict=False) if b > a)
     if ctx.deal.stage.is_closed or pushes < t.close_date_pushes:
         return None
-    return Risk(kind="close_date_pushed", source="rules",
-                text=f"Close date pushed back {pushes} times "
-                f"(first {dates[0].date().isoformat()}, now {dates[-1].date().isoformat()}).")
+    return Risk(
+        kind="close_date_pushed",
+        source="rules",
+        text=f"Close date pushed back {pushes} times "
+        f"(first {dates[0].date().isoformat()}, now {dates[-1].date().isoformat()}).",
+    )
 
 
 def inactive(ctx: DealContext, t: RiskThresholds) -> Risk | None:
@@ -105,8 +117,12 @@ def inactive(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if days < t.inactive_days:
         return None
     ids = [ctx.activities[0].id] if ctx.activities else []
-    return Risk(kind="inactive", source="rules", activity_ids=ids,
-                text=f"No activity for {days} days (last on {ctx.newest_activity_at.date().isoformat()}).")
+    return Risk(
+        kind="inactive",
+        source="rules",
+        activity_ids=ids,
+        text=f"No activity for {days} days (last on {ctx.newest_activity_at.date().isoformat()}).",
+    )
 
 
 def stalled_in_stage(ctx: DealContext, t: RiskThresholds) -> Risk | None:
@@ -117,8 +133,11 @@ def stalled_in_stage(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if days < t.stalled_stage_days:
         return None
     label = ctx.deal.stage.label or ctx.deal.stage.id
-    return Risk(kind="stalled_in_stage", source="rules",
-                text=f"In stage '{label}' for {days} days (threshold {t.stalled_stage_days}).")
+    return Risk(
+        kind="stalled_in_stage",
+        source="rules",
+        text=f"In stage '{label}' for {days} days (threshold {t.stalled_stage_days}).",
+    )
 
 
 def no_contact(ctx: DealContext, t: RiskThresholds) -> Risk | None:
@@ -137,8 +156,12 @@ def meeting_no_show(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if m is None or m.meeting_outcome not in ("NO_SHOW", "CANCELED"):
         return None
     what = "was a no-show" if m.meeting_outcome == "NO_SHOW" else "was cancelled"
-    return Risk(kind="meeting_no_show", source="rules", activity_ids=[m.id],
-                text=f"The last meeting ({m.occurred_at.date().isoformat()}) {what}.")
+    return Risk(
+        kind="meeting_no_show",
+        source="rules",
+        activity_ids=[m.id],
+        text=f"The last meeting ({m.occurred_at.date().isoformat()}) {what}.",
+    )
 
 
 def stage_regressed(ctx: DealContext, t: RiskThresholds, order: dict[str, int] | None = None) -> Risk | None:
@@ -146,8 +169,11 @@ def stage_regressed(ctx: DealContext, t: RiskThresholds, order: dict[str, int] |
     stages = [h.value for h in _history(ctx, "dealstage") if h.value]
     for prev, cur in zip(reversed(stages[:-1]), reversed(stages[1:]), strict=False):
         if prev in order and cur in order and order[cur] < order[prev]:
-            return Risk(kind="stage_regressed", source="rules",
-                        text=f"Stage moved backwards from '{prev}' to '{cur}'.")
+            return Risk(
+                kind="stage_regressed",
+                source="rules",
+                text=f"Stage moved backwards from '{prev}' to '{cur}'.",
+            )
     return None
 
 
@@ -159,13 +185,23 @@ def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     peak, last = max(amounts), amounts[-1]
     if peak <= 0 or (peak - last) / peak * 100 < t.amount_drop_pct:
         return None
-    return Risk(kind="amount_decreased", source="rules",
-                text=f"Amount decreased from {peak:,.0f} to {last:,.0f} ({(peak - last) / peak:.0%}).")
+    return Risk(
+        kind="amount_decreased",
+        source="rules",
+        text=f"Amount decreased from {peak:,.0f} to {last:,.0f} ({(peak - last) / peak:.0%}).",
+    )
 
 
 RULES: list[Callable[[DealContext, RiskThresholds], Risk | None]] = [
-    deal_score_drop, no_follow_up, close_date_passed, close_date_pushed, inactive,
-    stalled_in_stage, no_contact, meeting_no_show, amount_decreased,
+    deal_score_drop,
+    no_follow_up,
+    close_date_passed,
+    close_date_pushed,
+    inactive,
+    stalled_in_stage,
+    no_contact,
+    meeting_no_show,
+    amount_decreased,
 ]
 
 

@@ -32,8 +32,11 @@ def mint_token(
     scope: str | None = None,
 ) -> str:
     now = int(time.time())
-    claims: dict[str, object] = {"portal": portal_id, "iat": now,
-                                 "exp": now + (ttl_s or settings.token_ttl_s)}
+    claims: dict[str, object] = {
+        "portal": portal_id,
+        "iat": now,
+        "exp": now + (ttl_s or settings.token_ttl_s),
+    }
     if user_id is not None:
         claims["sub"] = user_id
     if scope:

@@ -19,9 +19,29 @@ from typing import Any
 from insights.crm.demo import REP, STAGES
 
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)
-WORDS = ("pricing", "budget", "rollout", "security", "migration", "training", "renewal", "contract", "legal",
-         "procurement", "timeline", "integration", "onboarding", "pilot", "support", "expansion", "reporting",
-         "seats", "discount", "champion", "competitor")
+WORDS = (
+    "pricing",
+    "budget",
+    "rollout",
+    "security",
+    "migration",
+    "training",
+    "renewal",
+    "contract",
+    "legal",
+    "procurement",
+    "timeline",
+    "integration",
+    "onboarding",
+    "pilot",
+    "support",
+    "expansion",
+    "reporting",
+    "seats",
+    "discount",
+    "champion",
+    "competitor",
+)
 KINDS = ("email", "call", "meeting", "note", "task")
 
 

@@ -247,9 +247,7 @@ class DealShare(Base):
     principal_type: Mapped[str] = mapped_column(String(8), primary_key=True)  # user | team
     principal_id: Mapped[str] = mapped_column(Id, primary_key=True)
 
-    __table_args__ = (
-        Index("ix_deal_shares_principal", "portal_id", "principal_type", "principal_id"),
-    )
+    __table_args__ = (Index("ix_deal_shares_principal", "portal_id", "principal_type", "principal_id"),)
 
 
 class DealPropertyHistory(Base):

@@ -13,15 +13,21 @@ from insights.crm.models import Deal, DealShare
 from insights.permissions.viewer import Viewer
 
 
-def owner_clause(viewer: Viewer, object_type: str, owner_col: ColumnElement) -> ColumnElement[bool]:
-    """SQL predicate: the viewer's scope for ``object_type`` admits the row's owner."""
+def owner_clause(
+    viewer: Viewer, object_type: str, owner_col: ColumnElement, *, probe: ColumnElement | None = None
+) -> ColumnElement[bool]:
+    """SQL predicate: the viewer's scope for ``object_type`` admits the row's owner.
+
+    ``probe`` replaces the column in the IN test: an expression such as ``coalesce(owner_id, '')``
+    keeps SQLite from driving a query by the owner index when another path is far more selective.
+    """
     scope = viewer.scope(object_type)
     if scope == "all":
         return true()
     if scope == "none":
         return false()
     allowed = [viewer.user_id] if scope == "owned" else sorted(viewer.team_user_ids)
-    clause: ColumnElement[bool] = owner_col.in_(allowed)
+    clause: ColumnElement[bool] = (owner_col if probe is None else probe).in_(allowed)
     if object_type in viewer.unassigned:
         clause = or_(clause, owner_col.is_(None))
     return clause

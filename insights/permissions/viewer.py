@@ -82,9 +82,7 @@ def ancestors(parent: dict[str, str | None], roots: set[str]) -> set[str]:
     return out
 
 
-def resolve_scopes(
-    pset: PermissionSet | None, user: User
-) -> tuple[dict[str, Scope], frozenset[str]]:
+def resolve_scopes(pset: PermissionSet | None, user: User) -> tuple[dict[str, Scope], frozenset[str]]:
     scopes: dict[str, Scope] = {}
     base = (pset.scopes if pset else None) or {}
     override = user.scopes or {}
@@ -112,15 +110,19 @@ async def load_viewer(session: AsyncSession, portal_id: str, user_id: str) -> Vi
     )
     scopes, unassigned = resolve_scopes(pset, user)
 
-    teams = (await session.execute(select(Team.id, Team.parent_id).where(
-        Team.portal_id == portal_id))).all()
+    teams = (await session.execute(select(Team.id, Team.parent_id).where(Team.portal_id == portal_id))).all()
     parent = {t.id: t.parent_id for t in teams}
     children: dict[str | None, list[str]] = {}
     for t in teams:
         children.setdefault(t.parent_id, []).append(t.id)
 
-    members = (await session.execute(select(TeamMembership.team_id, TeamMembership.user_id).where(
-        TeamMembership.portal_id == portal_id))).all()
+    members = (
+        await session.execute(
+            select(TeamMembership.team_id, TeamMembership.user_id).where(
+                TeamMembership.portal_id == portal_id
+            )
+        )
+    ).all()
     own_teams = {m.team_id for m in members if m.user_id == user_id}
     reach = descendants(children, own_teams)
     team_users = {m.user_id for m in members if m.team_id in reach} | {user_id}
