@@ -160,7 +160,7 @@ async def test_timeouts_until_the_budget_runs_out_degrade_in_bounded_time(demo, 
     assert r.json()["status"] == "data_only" and r.json()["reason"] == "model_unavailable"
     assert r.json()["recent_activity"]["items"]  # still useful
     assert elapsed < 6
-    assert model.call_count >= 3
+    assert model.call_count >= 2  # retried until the budget ran out
 
 
 async def test_malformed_json_twice_falls_back_to_data_only(demo, settings, model) -> None:
