@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, delete, func, select, union_all, update
+from sqlalchemy import Table, delete, func, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -145,6 +145,10 @@ class Importer:
         bucket[kind] = bucket.get(kind, 0) + 1
 
     async def _ensure_account(self) -> None:
+        if not self.ready and self.dialect == "postgresql":
+            # Tables grow inside this one transaction while the planner's statistics still say
+            # "empty": without this, PostgreSQL seq-scans for existing ids and the import turns quadratic.
+            await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         if self.portal_id is None:
             raise ImportAborted("the batch names no account: give one (--account) or an 'account' object")
         if not self.ready:
