@@ -23,6 +23,7 @@ from insights.cache import make_cache
 from insights.config import Settings, get_settings
 from insights.db import create_schema, make_engine, make_sessionmaker
 from insights.llm import LLM
+from insights.permissions.viewer import ViewerCache
 from insights.pipeline import InsightService
 
 STATIC = Path(__file__).parent / "static"
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.insights = InsightService(settings, make_cache(settings.redis_url))
     app.state.refresh_limiter = SlidingWindow(settings.refresh_per_minute)
+    app.state.viewers = ViewerCache()
     install_error_handlers(app)
 
     @app.middleware("http")
@@ -93,6 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    if settings.environment == "development":
+        from api.routers import dev
+
+        app.include_router(dev.router)
     if STATIC.is_dir():
         app.mount("/widget", StaticFiles(directory=STATIC, html=True), name="widget")
 

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import Unauthorized
-from insights.permissions import Viewer, load_viewer
+from insights.permissions import Viewer
 from insights.tokens import InvalidToken, TokenClaims, verify_token
 
 
@@ -26,10 +26,10 @@ def bearer_claims(request: Request, settings: SettingsDep) -> TokenClaims:
 ClaimsDep = Annotated[TokenClaims, Depends(bearer_claims)]
 
 
-async def current_viewer(claims: ClaimsDep, session: SessionDep) -> Viewer:
+async def current_viewer(claims: ClaimsDep, session: SessionDep, request: Request) -> Viewer:
     if claims.user_id is None:
         raise Unauthorized()
-    viewer = await load_viewer(session, claims.portal_id, claims.user_id)
+    viewer = await request.app.state.viewers.get(session, claims.portal_id, claims.user_id)
     if viewer is None:
         raise Unauthorized()
     return viewer

@@ -10,9 +10,11 @@ from fastapi.responses import PlainTextResponse
 from api.auth import ViewerDep
 from api.deps import SessionDep
 from api.errors import NotFound, TooManyRequests
+from insights.context import ActivityItem
 from insights.feedback import FeedbackIn, FeedbackOut, give_feedback
 from insights.pipeline import InsightService
 from insights.render import render
+from insights.retrieval import deal_context
 from insights.schemas import Insight
 
 router = APIRouter(prefix="/v1", tags=["insights"])
@@ -66,3 +68,21 @@ async def insight_feedback(
     if stored is None:
         raise NotFound()
     return stored
+
+
+@router.get("/deals/{deal_id}/activities/{activity_id}", response_model=ActivityItem)
+async def deal_activity(
+    deal_id: str, activity_id: str, viewer: ViewerDep, session: SessionDep
+) -> ActivityItem:
+    """One activity of the deal's timeline, as the viewer may see it (click-through from the widget)."""
+    ctx = await deal_context(session, deal_id, viewer)
+    found = (
+        None
+        if ctx is None
+        else next(
+            (a for a in ctx.activities + ctx.upcoming_meetings + ctx.open_tasks if a.id == activity_id), None
+        )
+    )
+    if found is None:
+        raise NotFound()
+    return found

@@ -140,3 +140,29 @@ async def load_viewer(session: AsyncSession, portal_id: str, user_id: str) -> Vi
         time_zone=user.time_zone,
         email=user.email,
     )
+
+
+class ViewerCache:
+    """Resolved viewers keyed by the account's permissions version: one primary-key read per request.
+
+    Any change to users, teams, memberships or permission sets bumps that version, so a cached
+    viewer can never outlive the permissions it was resolved from.
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.entries: dict[tuple[str, str, int], Viewer] = {}
+        self.max_entries = max_entries
+
+    async def get(self, session: AsyncSession, portal_id: str, user_id: str) -> Viewer | None:
+        version = await session.scalar(select(Account.permissions_version).where(Account.id == portal_id))
+        if version is None:
+            return None
+        key = (portal_id, user_id, version)
+        if (hit := self.entries.get(key)) is not None:
+            return hit
+        viewer = await load_viewer(session, portal_id, user_id)
+        if viewer is not None:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()
+            self.entries[key] = viewer
+        return viewer

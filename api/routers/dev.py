@@ -1,0 +1,35 @@
+"""Development helpers for the reference widget: demo users and tokens. Mounted only when
+``INSIGHTS_ENV=development`` (the default of ``insights demo``), never in production."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import select
+
+from api.deps import SessionDep, SettingsDep
+from api.errors import NotFound
+from insights.crm.models import User
+from insights.tokens import mint_token
+
+router = APIRouter(prefix="/widget", include_in_schema=False)
+
+
+@router.get("/dev-users")
+async def dev_users(session: SessionDep, account: str = "demo") -> dict:
+    rows = (
+        (
+            await session.execute(
+                select(User).where(User.portal_id == account, User.archived.is_(False)).order_by(User.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return {"users": [{"id": u.id, "name": f"{u.first_name} {u.last_name}".strip()} for u in rows]}
+
+
+@router.get("/dev-token")
+async def dev_token(session: SessionDep, settings: SettingsDep, user: str, account: str = "demo") -> dict:
+    if await session.get(User, (account, user)) is None:
+        raise NotFound()
+    return {"token": mint_token(settings, user, account)}
