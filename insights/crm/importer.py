@@ -103,6 +103,7 @@ class Importer:
         self.shares: dict[str, set[tuple[str, str]]] = {}  # deal → its shares, as last given
         self.ready = False
         self.permissions_changed = False
+        self.written: dict[str, tuple[int, int]] = {}  # table → (rows written, rows at last ANALYZE)
         self.started = time.perf_counter()
 
     # -- intake ------------------------------------------------------------------------------
@@ -145,10 +146,6 @@ class Importer:
         bucket[kind] = bucket.get(kind, 0) + 1
 
     async def _ensure_account(self) -> None:
-        if not self.ready and self.dialect == "postgresql":
-            # Tables grow inside this one transaction while the planner's statistics still say
-            # "empty": without this, PostgreSQL seq-scans for existing ids and the import turns quadratic.
-            await self.session.execute(text("SET LOCAL enable_seqscan = off"))
         if self.portal_id is None:
             raise ImportAborted("the batch names no account: give one (--account) or an 'account' object")
         if not self.ready:
@@ -443,7 +440,21 @@ class Importer:
         for i in range(0, len(write), size):
             part = write[i : i + size]
             await self.session.execute(_upsert(self.dialect, table, part, update_cols=True), part)
+        await self._keep_statistics(table.name, len(write))
         return {r["id"] for r in write}
+
+    async def _keep_statistics(self, table: str, n: int) -> None:
+        """Tables grow inside this one transaction while PostgreSQL's statistics still say "empty";
+        its planner then scans the whole table for each chunk's existing ids and the import turns
+        quadratic. ANALYZE (which sees our own uncommitted rows) each time a table has doubled."""
+        if self.dialect != "postgresql" or n == 0:
+            return
+        written, analyzed = self.written.get(table, (0, 0))
+        written += n
+        if written >= max(5000, 2 * analyzed):
+            await self.session.execute(text(f'ANALYZE "{table}"'))
+            analyzed = written
+        self.written[table] = (written, analyzed)
 
     async def _write_shares(self) -> None:
         """A deal's shares are what its latest record says; rewritten only when they differ."""
