@@ -635,6 +635,76 @@ def _globex(d: _Doc) -> None:
     )
 
 
+def _day_of_ana(d: _Doc) -> None:
+    """Records that give Ana (101) a realistic set of guided actions."""
+    d.add(
+        "contacts",
+        "c-201",
+        {
+            "email": "noor@initech.example",
+            "firstname": "Noor",
+            "lastname": "Haddad",
+            "lifecyclestage": "lead",
+            "hubspot_owner_id": "101",
+        },
+        created_days=3,
+    )
+    d.add(
+        "leads",
+        "l-1",
+        {"hs_lead_name": "Initech inbound", "hs_pipeline_stage": "new-stage-id", "hubspot_owner_id": "101"},
+        {"contacts": ["c-201"]},
+        created_days=2,
+    )
+    d.call(
+        "call-201",
+        "101",
+        2 / 24,
+        "Intro call with Noor",
+        "",
+        {"contacts": ["c-201"]},
+        status="COMPLETED",
+        disposition=None,
+    )
+    d.call(
+        "call-202",
+        "101",
+        5 / 24,
+        "Call back Globex IT",
+        "",
+        {"contacts": ["c-92"]},
+        status="",
+        disposition=None,
+    )
+    d.meeting(
+        "m-201",
+        "101",
+        3 / 24,
+        "Globex security review",
+        "Security questionnaire walkthrough.",
+        {"deals": ["9005"]},
+        outcome="SCHEDULED",
+        minutes=60,
+    )
+    d.meeting(
+        "m-202",
+        "101",
+        -0.5 / 24,
+        "Northwind order form review",
+        "Final review before signature.",
+        {"deals": ["9001"]},
+        outcome="SCHEDULED",
+    )
+    d.task(
+        "task-201",
+        "101",
+        -0.1,
+        "Send Northwind the countersigned order form",
+        {"deals": ["9001"]},
+        priority="HIGH",
+    )
+
+
 def demo_account(now: datetime) -> dict[str, Any]:
     """The main demo account (``demo``) as one import document."""
     d = _Doc(
@@ -649,6 +719,7 @@ def demo_account(now: datetime) -> dict[str, Any]:
     _northwind(d)
     _others(d)
     _globex(d)
+    _day_of_ana(d)
     return d.doc
 
 

@@ -1,0 +1,160 @@
+"""What a rule is, and the SQL building blocks the rules share (set-based, one query per rule)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from insights.crm import models as m
+
+OPEN_LEAD = ("new-stage-id", "attempting-stage-id", "connected-stage-id")
+BUILT_IN_CALLING = ("CALLING", "CALLING_WIDGET", "BUILT_IN", "HUBSPOT_CALLING")
+
+
+@dataclass
+class User:
+    portal_id: str
+    id: str
+    email: str
+    time_zone: str | None
+
+
+@dataclass
+class Candidate:
+    """A record for which all creation criteria hold now (or, ``creatable=False``, may be kept)."""
+
+    record_type: str
+    record_id: str
+    name: str
+    why: list[str]
+    trigger_key: str = ""
+    members: list[dict[str, str]] = field(default_factory=list)  # grouped rules: the records listed
+    open_deal: bool = False  # primary object associated with an open deal (category of 4, 6, 7, 8, 12, 13)
+    creatable: bool = True
+    at: datetime | None = None  # when the triggering event happened: the newest one per record wins
+
+
+Finder = Callable[[AsyncSession, User, datetime], Awaitable[list[Candidate]]]
+# extra expiry: (session, user, active actions of the rule, now) → {action id: reason}
+Expirer = Callable[[AsyncSession, User, list, datetime], Awaitable[dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    number: int
+    key: str
+    title: str
+    category: str  # closing | prospecting | by_deal
+    find: Finder
+    max_age_days: float | None = None
+    grouped: bool = False
+    extra_expiry: Expirer | None = None
+
+
+A, L = m.Activity, m.ActivityLink
+
+
+def linked(object_type: str, object_col: ColumnElement) -> ColumnElement[bool]:
+    """The activity ``A`` is logged on the given record."""
+    return exists(
+        select(L.activity_id)
+        .where(
+            L.portal_id == A.portal_id,
+            L.activity_id == A.id,
+            L.object_type == object_type,
+            L.object_id == object_col,
+        )
+        # the record may belong to a query two levels up, not only to the enclosing one
+        .correlate_except(L)
+    )
+
+
+def open_deal_of_activity() -> ColumnElement[bool]:
+    """``A`` is logged on an open deal (or on a contact of one)."""
+    stage_open = (
+        select(m.Deal.id)
+        .join(
+            m.PipelineStage,
+            and_(
+                m.PipelineStage.portal_id == m.Deal.portal_id,
+                m.PipelineStage.pipeline_id == m.Deal.pipeline_id,
+                m.PipelineStage.id == m.Deal.stage_id,
+            ),
+        )
+        .where(
+            m.Deal.portal_id == A.portal_id, m.Deal.archived.is_(False), m.PipelineStage.is_closed.is_(False)
+        )
+    )
+    return or_(
+        exists(stage_open.where(linked("deal", m.Deal.id))),
+        exists(
+            stage_open.join(
+                m.DealContact,
+                and_(m.DealContact.portal_id == m.Deal.portal_id, m.DealContact.deal_id == m.Deal.id),
+            ).where(linked("contact", m.DealContact.contact_id))
+        ),
+    )
+
+
+def deal_is_open() -> ColumnElement[bool]:
+    return exists(
+        select(m.PipelineStage.id).where(
+            m.PipelineStage.portal_id == m.Deal.portal_id,
+            m.PipelineStage.pipeline_id == m.Deal.pipeline_id,
+            m.PipelineStage.id == m.Deal.stage_id,
+            m.PipelineStage.is_closed.is_(False),
+        )
+    )
+
+
+def engagements(object_type: str, portal_id: str):  # type: ignore[no-untyped-def]
+    """(object id, activity id, when) of every engagement with a contact or lead (spec definitions):
+    an incoming email, a first open of an email, a meeting booked or attended, a completed call."""
+
+    def on(kind_filter: ColumnElement[bool], at: ColumnElement) -> object:
+        return (
+            select(L.object_id.label("object_id"), A.id.label("activity_id"), at.label("at"))
+            .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
+            .where(L.portal_id == portal_id, L.object_type == object_type, A.archived.is_(False), kind_filter)
+        )
+
+    return union_all(
+        on(and_(A.type == "email", A.email_direction == "INCOMING_EMAIL"), A.occurred_at),
+        on(and_(A.type == "email", A.first_opened_at.is_not(None)), A.first_opened_at),
+        on(
+            and_(
+                A.type == "meeting",
+                or_(
+                    A.meeting_outcome.is_(None),
+                    A.meeting_outcome.in_(("SCHEDULED", "COMPLETED", "RESCHEDULED")),
+                ),
+            ),
+            func.coalesce(A.created_at, A.occurred_at),
+        ),
+        on(and_(A.type == "call", A.call_status == "COMPLETED"), A.occurred_at),
+    ).subquery("engagement")
+
+
+def domain(email: str | None) -> str:
+    return (email or "").rsplit("@", 1)[-1].lower()
+
+
+__all__ = [
+    "A",
+    "L",
+    "BUILT_IN_CALLING",
+    "OPEN_LEAD",
+    "Candidate",
+    "Rule",
+    "User",
+    "deal_is_open",
+    "domain",
+    "engagements",
+    "linked",
+    "literal",
+    "open_deal_of_activity",
+]

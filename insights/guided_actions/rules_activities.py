@@ -1,0 +1,185 @@
+"""Rules about meetings, calls and tasks: 4 sequence activity, 6 log meeting outcome (grouped),
+7 follow up on your meeting, 8 log call outcome (grouped), 12 prepare for upcoming meetings,
+13 today's high-priority tasks (grouped per day)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from insights.guided_actions.base import BUILT_IN_CALLING, A, Candidate, Rule, User, open_deal_of_activity
+
+OPEN_TASK = A.task_status.is_(None) | (A.task_status != "COMPLETED")
+
+
+def _title(title: str | None, kind: str) -> str:
+    return title or kind.capitalize()
+
+
+async def _rows(s: AsyncSession, u: User, kind: str, *where: object) -> list:  # type: ignore[type-arg]
+    return (
+        await s.execute(
+            select(A, open_deal_of_activity().label("open_deal"))
+            .where(
+                A.portal_id == u.portal_id, A.owner_id == u.id, A.type == kind, A.archived.is_(False), *where
+            )
+            .order_by(A.occurred_at, A.id)
+        )
+    ).all()
+
+
+async def sequence_activity(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 4: an open task of a sequence, assigned to you."""
+    rows = await _rows(s, u, "task", A.sequence_id.is_not(None), OPEN_TASK)
+    return [
+        Candidate(
+            "task",
+            a.id,
+            _title(a.title, "task"),
+            [f"Sequence task '{_title(a.title, 'task')}' is open."],
+            open_deal=bool(od),
+        )
+        for a, od in rows
+    ]
+
+
+async def log_meeting_outcome(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 6 (grouped): your meetings that ended ≥ 1 h and < 7 days ago without an outcome.
+    Boundaries: exactly 1 hour after the end qualifies; exactly 7 days after does not."""
+    rows = await _rows(
+        s,
+        u,
+        "meeting",
+        A.meeting_end <= now - timedelta(hours=1),
+        A.meeting_end > now - timedelta(days=7),
+        or_(A.meeting_outcome.is_(None), A.meeting_outcome == "SCHEDULED"),
+    )
+    return _group("meeting", rows, "meetings ended without an outcome logged", now)
+
+
+async def follow_up_meeting(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 7: your meeting started and ended less than 7 days ago; not all follow-up tasks done."""
+    task = aliased(A)
+    follow_ups = select(task.id).where(
+        task.portal_id == A.portal_id, task.type == "task", task.follows_meeting_id == A.id
+    )
+    rows = await _rows(
+        s,
+        u,
+        "meeting",
+        A.meeting_start <= now,
+        A.meeting_end > now - timedelta(days=7),
+        ~and_(
+            exists(follow_ups),
+            ~exists(follow_ups.where(task.task_status.is_(None) | (task.task_status != "COMPLETED"))),
+        ),
+    )
+    return [
+        Candidate(
+            "meeting",
+            a.id,
+            _title(a.title, "meeting"),
+            [f"Your meeting '{_title(a.title, 'meeting')}' took place {a.meeting_start:%Y-%m-%d}."],
+            open_deal=bool(od),
+        )
+        for a, od in rows
+    ]
+
+
+async def log_call_outcome(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 8 (grouped): calls started ≥ 1 h and < 7 days ago, no outcome; status COMPLETED for
+    built-in calling, COMPLETED or blank otherwise."""
+    status_ok = or_(
+        A.call_status == "COMPLETED",
+        and_(
+            func.coalesce(A.call_source, "").not_in(BUILT_IN_CALLING), func.coalesce(A.call_status, "") == ""
+        ),
+    )
+    rows = await _rows(
+        s,
+        u,
+        "call",
+        A.occurred_at <= now - timedelta(hours=1),
+        A.occurred_at > now - timedelta(days=7),
+        func.coalesce(A.call_disposition, "") == "",
+        status_ok,
+    )
+    return _group("call", rows, "calls without an outcome logged", now)
+
+
+async def prepare_for_meeting(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 12: your meeting starts within the next hour; kept until 10 minutes after it starts."""
+    rows = await _rows(
+        s,
+        u,
+        "meeting",
+        A.meeting_start > now - timedelta(minutes=10),
+        A.meeting_start <= now + timedelta(hours=1),
+    )
+    return [
+        Candidate(
+            "meeting",
+            a.id,
+            _title(a.title, "meeting"),
+            [f"'{_title(a.title, 'meeting')}' starts at {a.meeting_start:%H:%M} UTC."],
+            open_deal=bool(od),
+            creatable=a.meeting_start > now,
+        )
+        for a, od in rows
+    ]
+
+
+async def high_priority_tasks(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 13 (grouped, one per user per day): open HIGH tasks due today in your time zone."""
+    try:
+        tz = ZoneInfo(u.time_zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+    local = now.astimezone(tz)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = await _rows(
+        s,
+        u,
+        "task",
+        A.task_priority == "HIGH",
+        OPEN_TASK,
+        A.occurred_at >= start,
+        A.occurred_at < start + timedelta(days=1),
+    )
+    found = _group("task", rows, "high-priority tasks due today", now)
+    for c in found:
+        c.trigger_key = f"{local:%Y-%m-%d}"
+    return found
+
+
+def _group(kind: str, rows: list, what: str, now: datetime) -> list[Candidate]:  # type: ignore[type-arg]
+    if not rows:
+        return []
+    members = [{"type": kind, "id": a.id, "name": _title(a.title, kind)} for a, _ in rows]
+    return [
+        Candidate(
+            kind + "_group",
+            "group",
+            f"{len(rows)} {what}",
+            [f"{len(rows)} {what}."],
+            members=members,
+            open_deal=any(od for _, od in rows),
+            trigger_key="group",
+        )
+    ]
+
+
+RULES = [
+    Rule(4, "sequence_activity", "Sequence activity", "by_deal", sequence_activity),
+    Rule(6, "log_meeting_outcome", "Log meeting outcome", "by_deal", log_meeting_outcome, grouped=True),
+    Rule(7, "follow_up_meeting", "Follow up on your meeting", "by_deal", follow_up_meeting),
+    Rule(8, "log_call_outcome", "Log call outcome", "by_deal", log_call_outcome, grouped=True),
+    Rule(12, "prepare_for_meeting", "Prepare for upcoming meetings", "by_deal", prepare_for_meeting),
+    Rule(
+        13, "high_priority_tasks", "Today's high-priority tasks", "by_deal", high_priority_tasks, grouped=True
+    ),
+]

@@ -1,0 +1,323 @@
+"""Rules about contacts: 1 newly assigned, 3 re-engaged, 5 email replies, 9 awaiting your reply,
+14 target account activity."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from insights.crm import models as m
+from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements, linked
+
+
+def _name(c: m.Contact) -> str:
+    return f"{c.first_name} {c.last_name}".strip() or c.email or c.id
+
+
+def _email_on_contact(direction: str, **extra: object):  # type: ignore[no-untyped-def]
+    return exists(
+        select(A.id).where(
+            A.portal_id == m.Contact.portal_id,
+            A.type == "email",
+            A.archived.is_(False),
+            A.email_direction == direction,
+            linked("contact", m.Contact.id),
+            *extra.values(),
+        )
+    )
+
+
+async def newly_assigned_contacts(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 1: yours, not a customer/evangelist, on no deal, no tracked email either way."""
+    c = m.Contact
+    rows = (
+        (
+            await s.execute(
+                select(c).where(
+                    c.portal_id == u.portal_id,
+                    c.owner_id == u.id,
+                    c.archived.is_(False),
+                    func.coalesce(c.lifecycle_stage, "").not_in(("customer", "evangelist")),
+                    ~exists(
+                        select(m.DealContact.deal_id).where(
+                            m.DealContact.portal_id == c.portal_id, m.DealContact.contact_id == c.id
+                        )
+                    ),
+                    ~_email_on_contact("EMAIL", own=A.owner_id == u.id),
+                    ~_email_on_contact("INCOMING_EMAIL"),
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        Candidate(
+            "contact",
+            r.id,
+            _name(r),
+            [
+                f"{_name(r)} is assigned to you and is not a customer yet.",
+                "The contact is on no deal and no email has gone either way.",
+            ],
+        )
+        for r in rows
+    ]
+
+
+async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 3: the contact's latest lead was disqualified, then the contact engaged within 30 days."""
+    c, lead = m.Contact, m.Lead
+    other = aliased(m.Lead)
+    latest = (
+        select(lead.contact_id, func.max(func.coalesce(lead.created_at, lead.stage_changed_at)).label("at"))
+        .where(lead.portal_id == u.portal_id, lead.archived.is_(False))
+        .group_by(lead.contact_id)
+        .subquery()
+    )
+    e = engagements("contact", u.portal_id)
+    rows = (
+        await s.execute(
+            select(c, lead, e.c.activity_id, e.c.at)
+            .join(lead, and_(lead.portal_id == c.portal_id, lead.contact_id == c.id))
+            .join(
+                latest,
+                and_(
+                    latest.c.contact_id == c.id,
+                    func.coalesce(lead.created_at, lead.stage_changed_at) == latest.c.at,
+                ),
+            )
+            .join(e, e.c.object_id == c.id)
+            .where(
+                c.portal_id == u.portal_id,
+                c.owner_id == u.id,
+                c.archived.is_(False),
+                lead.stage == "unqualified-stage-id",
+                func.coalesce(lead.owner_id, u.id) == u.id,
+                ~exists(
+                    select(other.id).where(
+                        other.portal_id == c.portal_id,
+                        other.contact_id == c.id,
+                        other.stage.in_(OPEN_LEAD),
+                        other.archived.is_(False),
+                    )
+                ),
+                e.c.at > func.coalesce(lead.stage_changed_at, lead.created_at),
+                e.c.at > now - timedelta(days=30),
+                e.c.at <= now,
+            )
+            .order_by(e.c.at.desc())
+        )
+    ).all()
+    seen: dict[str, Candidate] = {}
+    for contact, ld, activity_id, at in rows:  # newest engagement per contact
+        seen.setdefault(
+            contact.id,
+            Candidate(
+                "contact",
+                contact.id,
+                _name(contact),
+                [
+                    f"{_name(contact)}'s lead {ld.name or ld.id} was disqualified.",
+                    f"The contact engaged again on {at:%Y-%m-%d}.",
+                ],
+                trigger_key=str(activity_id),
+            ),
+        )
+    return list(seen.values())
+
+
+def _replies(u: User, to_contact_by_user: bool):  # type: ignore[no-untyped-def]
+    """(contact, reply email) pairs: an incoming email from the contact in the same thread after an
+    email the user sent (``to_contact_by_user``) or simply addressed to the user as primary recipient."""
+    c = m.Contact
+    reply = aliased(m.Activity)
+    sent = aliased(m.Activity)
+    on_contact = exists(
+        select(L.activity_id).where(
+            L.portal_id == reply.portal_id,
+            L.activity_id == reply.id,
+            L.object_type == "contact",
+            L.object_id == c.id,
+        )
+    )
+    conditions = [
+        reply.portal_id == u.portal_id,
+        reply.type == "email",
+        reply.archived.is_(False),
+        reply.email_direction == "INCOMING_EMAIL",
+        reply.occurred_at.is_not(None),
+        on_contact,
+    ]
+    if to_contact_by_user:
+        conditions.append(
+            exists(
+                select(sent.id).where(
+                    sent.portal_id == reply.portal_id,
+                    sent.type == "email",
+                    sent.email_direction == "EMAIL",
+                    sent.owner_id == u.id,
+                    sent.occurred_at < reply.occurred_at,
+                    (sent.thread_id == reply.thread_id) | (sent.id == reply.in_reply_to),
+                )
+            )
+        )
+    else:
+        conditions.append(func.lower(func.coalesce(reply.to_emails, "")).like(f"{u.email.lower()}%"))
+    return (
+        select(c, reply.id, reply.occurred_at)
+        .join(reply, reply.portal_id == c.portal_id)
+        .where(c.portal_id == u.portal_id, c.archived.is_(False), *conditions)
+    )
+
+
+def _sent_since(kind: str):  # type: ignore[no-untyped-def]
+    """Expiry: the user emailed the record after the action was created."""
+
+    async def check(s: AsyncSession, u: User, actions: list, now: datetime) -> dict[str, str]:
+        out = {}
+        for a in actions:
+            hit = await s.scalar(
+                select(A.id)
+                .where(
+                    A.portal_id == u.portal_id,
+                    A.type == "email",
+                    A.email_direction == "EMAIL",
+                    A.owner_id == u.id,
+                    A.occurred_at > a.created_at,
+                    A.occurred_at <= now,
+                    linked(kind, a.record_id),
+                )
+                .limit(1)
+            )
+            if hit:
+                out[a.id] = "you emailed them"
+        return out
+
+    return check
+
+
+async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 5: your contact replied to an email you sent."""
+    rows = (await s.execute(_replies(u, True).where(m.Contact.owner_id == u.id))).all()
+    return [
+        Candidate(
+            "contact",
+            c.id,
+            _name(c),
+            [f"{_name(c)} replied on {at:%Y-%m-%d} to an email you sent."],
+            trigger_key=rid,
+            at=at,
+        )
+        for c, rid, at in rows
+        if at <= now
+    ]
+
+
+async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 9: no open lead; replied to an email where you are the primary recipient; other domain."""
+    rows = (
+        await s.execute(
+            _replies(u, False).where(
+                ~exists(
+                    select(m.Lead.id).where(
+                        m.Lead.portal_id == m.Contact.portal_id,
+                        m.Lead.contact_id == m.Contact.id,
+                        m.Lead.stage.in_(OPEN_LEAD),
+                    )
+                )
+            )
+        )
+    ).all()
+    return [
+        Candidate(
+            "contact",
+            c.id,
+            _name(c),
+            [f"{_name(c)} wrote to you on {at:%Y-%m-%d} and awaits a reply."],
+            trigger_key=rid,
+            at=at,
+        )
+        for c, rid, at in rows
+        if at <= now and domain(c.email) and domain(c.email) != domain(u.email)
+    ]
+
+
+async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 14: your contact at a target account engaged in the last 7 days."""
+    c = m.Contact
+    e = engagements("contact", u.portal_id)
+    rows = (
+        await s.execute(
+            select(c, m.Company.name, e.c.activity_id, e.c.at)
+            .join(
+                m.ContactCompany,
+                and_(m.ContactCompany.portal_id == c.portal_id, m.ContactCompany.contact_id == c.id),
+            )
+            .join(
+                m.Company,
+                and_(m.Company.portal_id == c.portal_id, m.Company.id == m.ContactCompany.company_id),
+            )
+            .join(e, e.c.object_id == c.id)
+            .where(
+                c.portal_id == u.portal_id,
+                c.owner_id == u.id,
+                c.archived.is_(False),
+                m.Company.is_target_account.is_(True),
+                e.c.at > now - timedelta(days=7),
+                e.c.at <= now,
+            )
+            .order_by(e.c.at.desc())
+        )
+    ).all()
+    seen: dict[str, Candidate] = {}
+    for contact, company, activity_id, at in rows:
+        seen.setdefault(
+            contact.id,
+            Candidate(
+                "contact",
+                contact.id,
+                _name(contact),
+                [
+                    f"{_name(contact)} works at target account {company}.",
+                    f"The contact engaged on {at:%Y-%m-%d}.",
+                ],
+                trigger_key=str(activity_id),
+            ),
+        )
+    return list(seen.values())
+
+
+RULES = [
+    Rule(
+        1,
+        "newly_assigned_contacts",
+        "Newly assigned contacts",
+        "prospecting",
+        newly_assigned_contacts,
+        max_age_days=30,
+    ),
+    Rule(3, "re_engaged_contacts", "Re-engaged contacts", "prospecting", re_engaged_contacts),
+    Rule(
+        5,
+        "email_replies",
+        "Email replies",
+        "prospecting",
+        email_replies,
+        max_age_days=14,
+        extra_expiry=_sent_since("contact"),
+    ),
+    Rule(
+        9,
+        "contacts_awaiting_reply",
+        "Contacts awaiting your reply",
+        "prospecting",
+        awaiting_your_reply,
+        max_age_days=14,
+        extra_expiry=_sent_since("contact"),
+    ),
+    Rule(14, "target_account_activity", "Target account activity", "prospecting", target_account_activity),
+]

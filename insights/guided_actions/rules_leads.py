@@ -1,0 +1,190 @@
+"""Rules about leads: 2 newly assigned, 11 awaiting your reply, 15 recently engaged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from insights.crm import models as m
+from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements
+
+FIRST_STAGE = "new-stage-id"
+
+
+async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 2: your lead is in the lead pipeline's first stage."""
+    rows = (
+        (
+            await s.execute(
+                select(m.Lead).where(
+                    m.Lead.portal_id == u.portal_id,
+                    m.Lead.owner_id == u.id,
+                    m.Lead.archived.is_(False),
+                    m.Lead.stage == FIRST_STAGE,
+                )
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return [
+        Candidate("lead", r.id, r.name or r.id, [f"Lead {r.name or r.id} is assigned to you and still new."])
+        for r in rows
+    ]
+
+
+async def _activity_since(s: AsyncSession, u: User, actions: list, now: datetime) -> dict[str, str]:
+    """Rule 2 expiry: you logged an activity on the lead (or its contact) after the action."""
+    out = {}
+    for a in actions:
+        contact = await s.scalar(
+            select(m.Lead.contact_id).where(m.Lead.portal_id == u.portal_id, m.Lead.id == a.record_id)
+        )
+        on = or_(
+            and_(L.object_type == "lead", L.object_id == a.record_id),
+            and_(L.object_type == "contact", L.object_id == contact),
+        )
+        hit = await s.scalar(
+            select(A.id)
+            .join(L, and_(L.portal_id == A.portal_id, L.activity_id == A.id))
+            .where(
+                A.portal_id == u.portal_id,
+                A.owner_id == u.id,
+                func.coalesce(A.created_at, A.occurred_at) > a.created_at,
+                A.occurred_at <= now,
+                on,
+            )
+            .limit(1)
+        )
+        if hit:
+            out[a.id] = "you logged an activity on the lead"
+    return out
+
+
+async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 11: the lead's contact wrote to you (primary recipient) from another domain."""
+    rows = (
+        await s.execute(
+            select(m.Lead, m.Contact.email, A.id, A.occurred_at)
+            .join(m.Contact, and_(m.Contact.portal_id == m.Lead.portal_id, m.Contact.id == m.Lead.contact_id))
+            .join(
+                L,
+                and_(
+                    L.portal_id == m.Lead.portal_id,
+                    or_(
+                        and_(L.object_type == "lead", L.object_id == m.Lead.id),
+                        and_(L.object_type == "contact", L.object_id == m.Contact.id),
+                    ),
+                ),
+            )
+            .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
+            .where(
+                m.Lead.portal_id == u.portal_id,
+                m.Lead.archived.is_(False),
+                func.coalesce(m.Lead.owner_id, u.id) == u.id,
+                A.type == "email",
+                A.email_direction == "INCOMING_EMAIL",
+                A.archived.is_(False),
+                A.occurred_at <= now,
+                func.lower(func.coalesce(A.to_emails, "")).like(f"{u.email.lower()}%"),
+            )
+        )
+    ).all()
+    out: dict[tuple[str, str], Candidate] = {}
+    for lead, email, activity_id, at in rows:
+        if domain(email) and domain(email) != domain(u.email):
+            out[(lead.id, activity_id)] = Candidate(
+                "lead",
+                lead.id,
+                lead.name or lead.id,
+                [f"Lead {lead.name or lead.id} wrote to you on {at:%Y-%m-%d} and awaits a reply."],
+                trigger_key=activity_id,
+                at=at,
+            )
+    return list(out.values())
+
+
+async def _lead_emailed_since(s: AsyncSession, u: User, actions: list, now: datetime) -> dict[str, str]:
+    out = {}
+    for a in actions:
+        contact = await s.scalar(
+            select(m.Lead.contact_id).where(m.Lead.portal_id == u.portal_id, m.Lead.id == a.record_id)
+        )
+        hit = await s.scalar(
+            select(A.id)
+            .join(L, and_(L.portal_id == A.portal_id, L.activity_id == A.id))
+            .where(
+                A.portal_id == u.portal_id,
+                A.type == "email",
+                A.email_direction == "EMAIL",
+                A.owner_id == u.id,
+                A.occurred_at > a.created_at,
+                A.occurred_at <= now,
+                or_(
+                    and_(L.object_type == "lead", L.object_id == a.record_id),
+                    and_(L.object_type == "contact", L.object_id == contact),
+                ),
+            )
+            .limit(1)
+        )
+        if hit:
+            out[a.id] = "you emailed the lead"
+    return out
+
+
+async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 15: your open lead (or its contact) engaged in the last 7 days."""
+    out: dict[str, Candidate] = {}
+    for kind, key in (("lead", m.Lead.id), ("contact", m.Lead.contact_id)):
+        e = engagements(kind, u.portal_id)
+        rows = (
+            await s.execute(
+                select(m.Lead, e.c.activity_id, e.c.at)
+                .join(e, e.c.object_id == key)
+                .where(
+                    m.Lead.portal_id == u.portal_id,
+                    m.Lead.owner_id == u.id,
+                    m.Lead.archived.is_(False),
+                    m.Lead.stage.in_(OPEN_LEAD),
+                    e.c.at > now - timedelta(days=7),
+                    e.c.at <= now,
+                )
+                .order_by(e.c.at.desc())
+            )
+        ).all()
+        for lead, activity_id, at in rows:
+            best = out.get(lead.id)
+            if best is None or best.why[-1] < f"{at:%Y-%m-%d %H:%M}":
+                out[lead.id] = Candidate(
+                    "lead",
+                    lead.id,
+                    lead.name or lead.id,
+                    [f"Lead {lead.name or lead.id} is open and engaged {at:%Y-%m-%d %H:%M}"],
+                    trigger_key=str(activity_id),
+                )
+    return list(out.values())
+
+
+RULES = [
+    Rule(
+        2,
+        "newly_assigned_leads",
+        "Newly assigned leads",
+        "prospecting",
+        newly_assigned_leads,
+        max_age_days=30,
+        extra_expiry=_activity_since,
+    ),
+    Rule(
+        11,
+        "leads_awaiting_reply",
+        "Leads awaiting your reply",
+        "prospecting",
+        leads_awaiting_reply,
+        max_age_days=14,
+        extra_expiry=_lead_emailed_since,
+    ),
+    Rule(15, "recently_engaged_leads", "Recently engaged leads", "prospecting", recently_engaged_leads),
+]
