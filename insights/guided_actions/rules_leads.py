@@ -52,7 +52,7 @@ async def _activity_since(s: AsyncSession, u: User, actions: list, now: datetime
             .where(
                 A.portal_id == u.portal_id,
                 A.owner_id == u.id,
-                func.coalesce(A.created_at, A.occurred_at) > a.created_at,
+                A.occurred_at > a.created_at,
                 A.occurred_at <= now,
                 on,
             )
