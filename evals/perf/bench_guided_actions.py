@@ -1,6 +1,7 @@
 """Guided-action evaluation time on a generated account: the busiest user, then every user.
 
-    python -m evals.perf.bench_guided_actions --database-url sqlite:////tmp/scale.db [--now 2026-11-01T12:00:00Z]
+    python -m evals.perf.bench_guided_actions --database-url sqlite:////tmp/scale.db
+        [--now 2026-11-01T12:00:00Z]
 
 Evaluation writes actions (it is what the API does per request); the run is rolled back at the end
 so the benchmark can be repeated on the same database.
@@ -19,13 +20,14 @@ from evals.perf.common import percentiles, show
 from insights.config import async_database_url
 from insights.crm import models as m
 from insights.crm.parse import parse_time
-from insights.db import make_engine, make_sessionmaker
+from insights.db import create_schema, make_engine, make_sessionmaker
 from insights.guided_actions.runner import evaluate
 
 
 async def main(url: str, account: str, now_s: str, repeats: int) -> None:
     now = parse_time(now_s, "--now")
     engine = make_engine(async_database_url(url))
+    await create_schema(engine)  # adds tables a database imported before them lacks
     sm = make_sessionmaker(engine)
     async with sm() as s:
         owned = (
