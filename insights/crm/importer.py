@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, delete, func, select, text, union_all, update
+from sqlalchemy import Table, and_, bindparam, delete, func, select, text, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -543,10 +543,14 @@ class Importer:
         ordered = sorted(deals)
         for i in range(0, len(ordered), 500):
             ids = ordered[i : i + 500]
+            newest = dict((await self.session.execute(_newest_activity(p, ids))).all())
+            rows = [{"d": d, "at": newest.get(d)} for d in ids]
+            deals_t = m.Deal.__table__  # Core: an executemany UPDATE, not the ORM's per-object path
             await self.session.execute(
-                update(m.Deal)
-                .where(m.Deal.portal_id == p, m.Deal.id.in_(ids))
-                .values(timeline_version=m.Deal.timeline_version + 1, last_activity_at=_newest_activity(p))
+                update(deals_t)
+                .where(deals_t.c.portal_id == p, deals_t.c.id == bindparam("d"))
+                .values(timeline_version=deals_t.c.timeline_version + 1, last_activity_at=bindparam("at")),
+                rows,
             )
 
 
@@ -561,40 +565,33 @@ def _same(a: Any, b: Any) -> bool:
     return _norm(a) == _norm(b)
 
 
-def _newest_activity(portal_id: str) -> Any:
-    """Correlated: newest past activity reaching the deal (directly or via a contact/company)."""
-    d = m.Deal
-    link = m.ActivityLink
-    targets = union_all(
-        select(link.activity_id).where(
-            link.portal_id == portal_id, link.object_type == "deal", link.object_id == d.id
-        ),
-        select(link.activity_id)
-        .join(
-            m.DealContact,
-            (m.DealContact.portal_id == link.portal_id) & (m.DealContact.contact_id == link.object_id),
-        )
-        .where(link.portal_id == portal_id, link.object_type == "contact", m.DealContact.deal_id == d.id),
-        select(link.activity_id)
-        .join(
-            m.DealCompany,
-            (m.DealCompany.portal_id == link.portal_id) & (m.DealCompany.company_id == link.object_id),
-        )
-        .where(link.portal_id == portal_id, link.object_type == "company", m.DealCompany.deal_id == d.id),
-    ).scalar_subquery()
-    a = m.Activity
-    return (
-        select(func.max(a.occurred_at))
-        .where(
-            a.portal_id == portal_id,
-            a.id.in_(targets),
-            a.archived.is_(False),
-            a.type.in_(m.TIMELINE_TYPES),
-            a.occurred_at <= datetime.now(UTC),
-        )
-        .correlate(d)
-        .scalar_subquery()
+def _newest_activity(portal_id: str, deal_ids: list[str]) -> Any:
+    """(deal, newest past activity reaching it directly or via a contact/company): one aggregate."""
+    a, link = m.Activity, m.ActivityLink
+    live = and_(
+        a.portal_id == link.portal_id,
+        a.id == link.activity_id,
+        a.archived.is_(False),
+        a.type.in_(m.TIMELINE_TYPES),
+        a.occurred_at <= datetime.now(UTC),
     )
+    direct = (
+        select(link.object_id.label("deal_id"), a.occurred_at)
+        .join(a, live)
+        .where(link.portal_id == portal_id, link.object_type == "deal", link.object_id.in_(deal_ids))
+    )
+    via = [
+        select(assoc.deal_id, a.occurred_at)
+        .join(link, and_(link.portal_id == assoc.portal_id, link.object_type == kind, link.object_id == col))
+        .join(a, live)
+        .where(assoc.portal_id == portal_id, assoc.deal_id.in_(deal_ids))
+        for assoc, kind, col in (
+            (m.DealContact, "contact", m.DealContact.contact_id),
+            (m.DealCompany, "company", m.DealCompany.company_id),
+        )
+    ]
+    timeline = union_all(direct, *via).subquery()
+    return select(timeline.c.deal_id, func.max(timeline.c.occurred_at)).group_by(timeline.c.deal_id)
 
 
 async def import_records(
