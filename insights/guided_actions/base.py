@@ -111,15 +111,23 @@ def deal_is_open() -> ColumnElement[bool]:
     )
 
 
-def engagements(object_type: str, portal_id: str):  # type: ignore[no-untyped-def]
-    """(object id, activity id, when) of every engagement with a contact or lead (spec definitions):
-    an incoming email, a first open of an email, a meeting booked or attended, a completed call."""
+def engagements(object_type: str, portal_id: str, among: object, since: datetime):  # type: ignore[no-untyped-def]
+    """(object id, activity id, when) of engagements with the records ``among`` (a select of ids)
+    since a time (spec definitions): an incoming email, a first open of an email, a meeting booked
+    or attended, a completed call. Restricted up front: the user's records, not the account's."""
 
     def on(kind_filter: ColumnElement[bool], at: ColumnElement) -> object:
         return (
             select(L.object_id.label("object_id"), A.id.label("activity_id"), at.label("at"))
             .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
-            .where(L.portal_id == portal_id, L.object_type == object_type, A.archived.is_(False), kind_filter)
+            .where(
+                L.portal_id == portal_id,
+                L.object_type == object_type,
+                L.object_id.in_(among),
+                A.archived.is_(False),
+                kind_filter,
+                at > since,
+            )
         )
 
     return union_all(

@@ -21,15 +21,35 @@ def _title(title: str | None, kind: str) -> str:
 
 
 async def _rows(s: AsyncSession, u: User, kind: str, *where: object) -> list:  # type: ignore[type-arg]
-    return (
-        await s.execute(
-            select(A, open_deal_of_activity().label("open_deal"))
-            .where(
-                A.portal_id == u.portal_id, A.owner_id == u.id, A.type == kind, A.archived.is_(False), *where
+    """The user's activities of a kind matching ``where``, each with whether it is on an open deal.
+    The open-deal test runs on the (few) matches only, in one query, never per scanned row."""
+    found = (
+        (
+            await s.execute(
+                select(A)
+                .where(
+                    A.portal_id == u.portal_id,
+                    A.owner_id == u.id,
+                    A.type == kind,
+                    A.archived.is_(False),
+                    *where,
+                )
+                .order_by(A.occurred_at, A.id)
             )
-            .order_by(A.occurred_at, A.id)
         )
-    ).all()
+        .scalars()
+        .all()
+    )
+    if not found:
+        return []
+    on_open = set(
+        await s.scalars(
+            select(A.id).where(
+                A.portal_id == u.portal_id, A.id.in_([a.id for a in found]), open_deal_of_activity()
+            )
+        )
+    )
+    return [(a, a.id in on_open) for a in found]
 
 
 async def sequence_activity(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
@@ -54,6 +74,7 @@ async def log_meeting_outcome(s: AsyncSession, u: User, now: datetime) -> list[C
         s,
         u,
         "meeting",
+        A.occurred_at > now - timedelta(days=8),  # start ≥ end - 1 day: keeps the index range short
         A.meeting_end <= now - timedelta(hours=1),
         A.meeting_end > now - timedelta(days=7),
         or_(A.meeting_outcome.is_(None), A.meeting_outcome == "SCHEDULED"),
@@ -71,6 +92,7 @@ async def follow_up_meeting(s: AsyncSession, u: User, now: datetime) -> list[Can
         s,
         u,
         "meeting",
+        A.occurred_at > now - timedelta(days=8),  # meetings last less than a day
         A.meeting_start <= now,
         A.meeting_end > now - timedelta(days=7),
         ~and_(
@@ -117,6 +139,7 @@ async def prepare_for_meeting(s: AsyncSession, u: User, now: datetime) -> list[C
         s,
         u,
         "meeting",
+        A.occurred_at > now - timedelta(days=1),  # index range; hs_timestamp is the start
         A.meeting_start > now - timedelta(minutes=10),
         A.meeting_start <= now + timedelta(hours=1),
     )

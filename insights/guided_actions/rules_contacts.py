@@ -78,7 +78,8 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
         .group_by(lead.contact_id)
         .subquery()
     )
-    e = engagements("contact", u.portal_id)
+    mine = select(c.id).where(c.portal_id == u.portal_id, c.owner_id == u.id)
+    e = engagements("contact", u.portal_id, mine, now - timedelta(days=30))
     rows = (
         await s.execute(
             select(c, lead, e.c.activity_id, e.c.at)
@@ -130,7 +131,7 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
     return list(seen.values())
 
 
-def _replies(u: User, to_contact_by_user: bool):  # type: ignore[no-untyped-def]
+def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignore[no-untyped-def]
     """(contact, reply email) pairs: an incoming email from the contact in the same thread after an
     email the user sent (``to_contact_by_user``) or simply addressed to the user as primary recipient."""
     c = m.Contact
@@ -149,7 +150,7 @@ def _replies(u: User, to_contact_by_user: bool):  # type: ignore[no-untyped-def]
         reply.type == "email",
         reply.archived.is_(False),
         reply.email_direction == "INCOMING_EMAIL",
-        reply.occurred_at.is_not(None),
+        reply.occurred_at > since,  # an older reply cannot start an action that would still be alive
         on_contact,
     ]
     if to_contact_by_user:
@@ -202,7 +203,9 @@ def _sent_since(kind: str):  # type: ignore[no-untyped-def]
 
 async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 5: your contact replied to an email you sent."""
-    rows = (await s.execute(_replies(u, True).where(m.Contact.owner_id == u.id))).all()
+    rows = (
+        await s.execute(_replies(u, True, now - timedelta(days=14)).where(m.Contact.owner_id == u.id))
+    ).all()
     return [
         Candidate(
             "contact",
@@ -221,7 +224,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
     """Rule 9: no open lead; replied to an email where you are the primary recipient; other domain."""
     rows = (
         await s.execute(
-            _replies(u, False).where(
+            _replies(u, False, now - timedelta(days=14)).where(
                 ~exists(
                     select(m.Lead.id).where(
                         m.Lead.portal_id == m.Contact.portal_id,
@@ -249,7 +252,8 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
 async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 14: your contact at a target account engaged in the last 7 days."""
     c = m.Contact
-    e = engagements("contact", u.portal_id)
+    mine = select(c.id).where(c.portal_id == u.portal_id, c.owner_id == u.id)
+    e = engagements("contact", u.portal_id, mine, now - timedelta(days=7))
     rows = (
         await s.execute(
             select(c, m.Company.name, e.c.activity_id, e.c.at)

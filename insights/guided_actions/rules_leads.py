@@ -138,7 +138,8 @@ async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> lis
     """Rule 15: your open lead (or its contact) engaged in the last 7 days."""
     out: dict[str, Candidate] = {}
     for kind, key in (("lead", m.Lead.id), ("contact", m.Lead.contact_id)):
-        e = engagements(kind, u.portal_id)
+        mine = select(key).where(m.Lead.portal_id == u.portal_id, m.Lead.owner_id == u.id)
+        e = engagements(kind, u.portal_id, mine, now - timedelta(days=7))
         rows = (
             await s.execute(
                 select(m.Lead, e.c.activity_id, e.c.at)
