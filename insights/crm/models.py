@@ -332,6 +332,7 @@ class Activity(Base):
         Index("ix_activities_time", "portal_id", "occurred_at", "id"),
         Index("ix_activities_owner_type", "portal_id", "owner_id", "type", "occurred_at"),
         Index("ix_activities_thread", "portal_id", "thread_id"),
+        Index("ix_activities_follows_meeting", "portal_id", "follows_meeting_id"),
     )
 
 
