@@ -50,6 +50,22 @@ class GuidedAction(Base):
     )
 
 
+class GuidedActionMember(Base):
+    """A record listed by a grouped action (rules 6, 8, 13). Members leave one by one (``left_at``)
+    as their criteria stop holding; the action expires when none remain. ``records`` on the action
+    is the current snapshot shown to the user; this table keeps who was in the group and when."""
+
+    __tablename__ = "guided_action_members"
+
+    portal_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    action_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class GuidedActionFeedback(Base):
     __tablename__ = "guided_action_feedback"
 
@@ -60,3 +76,5 @@ class GuidedActionFeedback(Base):
     rating: Mapped[str] = mapped_column(String(16))  # yes_keep_it_up | not_really
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_guided_action_feedback_action", "portal_id", "action_id"),)

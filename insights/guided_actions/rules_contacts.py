@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
 from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements, linked
+from insights.guided_actions.expiry import contact_emailed_since
 
 
 def _name(c: m.Contact) -> str:
@@ -175,32 +176,6 @@ def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignor
     )
 
 
-def _sent_since(kind: str):  # type: ignore[no-untyped-def]
-    """Expiry: the user emailed the record after the action was created."""
-
-    async def check(s: AsyncSession, u: User, actions: list, now: datetime) -> dict[str, str]:
-        out = {}
-        for a in actions:
-            hit = await s.scalar(
-                select(A.id)
-                .where(
-                    A.portal_id == u.portal_id,
-                    A.type == "email",
-                    A.email_direction == "EMAIL",
-                    A.owner_id == u.id,
-                    A.occurred_at > a.created_at,
-                    A.occurred_at <= now,
-                    linked(kind, a.record_id),
-                )
-                .limit(1)
-            )
-            if hit:
-                out[a.id] = "you emailed them"
-        return out
-
-    return check
-
-
 async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 5: your contact replied to an email you sent."""
     rows = (
@@ -312,7 +287,7 @@ RULES = [
         "prospecting",
         email_replies,
         max_age_days=14,
-        extra_expiry=_sent_since("contact"),
+        extra_expiry=contact_emailed_since(),
     ),
     Rule(
         9,
@@ -321,7 +296,7 @@ RULES = [
         "prospecting",
         awaiting_your_reply,
         max_age_days=14,
-        extra_expiry=_sent_since("contact"),
+        extra_expiry=contact_emailed_since(),
     ),
     Rule(14, "target_account_activity", "Target account activity", "prospecting", target_account_activity),
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
 from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements
+from insights.guided_actions.expiry import lead_touched_since
 
 FIRST_STAGE = "new-stage-id"
 
@@ -33,34 +34,6 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
         Candidate("lead", r.id, r.name or r.id, [f"Lead {r.name or r.id} is assigned to you and still new."])
         for r in rows
     ]
-
-
-async def _activity_since(s: AsyncSession, u: User, actions: list, now: datetime) -> dict[str, str]:
-    """Rule 2 expiry: you logged an activity on the lead (or its contact) after the action."""
-    out = {}
-    for a in actions:
-        contact = await s.scalar(
-            select(m.Lead.contact_id).where(m.Lead.portal_id == u.portal_id, m.Lead.id == a.record_id)
-        )
-        on = or_(
-            and_(L.object_type == "lead", L.object_id == a.record_id),
-            and_(L.object_type == "contact", L.object_id == contact),
-        )
-        hit = await s.scalar(
-            select(A.id)
-            .join(L, and_(L.portal_id == A.portal_id, L.activity_id == A.id))
-            .where(
-                A.portal_id == u.portal_id,
-                A.owner_id == u.id,
-                A.occurred_at > a.created_at,
-                A.occurred_at <= now,
-                on,
-            )
-            .limit(1)
-        )
-        if hit:
-            out[a.id] = "you logged an activity on the lead"
-    return out
 
 
 async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
@@ -106,34 +79,6 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
     return list(out.values())
 
 
-async def _lead_emailed_since(s: AsyncSession, u: User, actions: list, now: datetime) -> dict[str, str]:
-    out = {}
-    for a in actions:
-        contact = await s.scalar(
-            select(m.Lead.contact_id).where(m.Lead.portal_id == u.portal_id, m.Lead.id == a.record_id)
-        )
-        hit = await s.scalar(
-            select(A.id)
-            .join(L, and_(L.portal_id == A.portal_id, L.activity_id == A.id))
-            .where(
-                A.portal_id == u.portal_id,
-                A.type == "email",
-                A.email_direction == "EMAIL",
-                A.owner_id == u.id,
-                A.occurred_at > a.created_at,
-                A.occurred_at <= now,
-                or_(
-                    and_(L.object_type == "lead", L.object_id == a.record_id),
-                    and_(L.object_type == "contact", L.object_id == contact),
-                ),
-            )
-            .limit(1)
-        )
-        if hit:
-            out[a.id] = "you emailed the lead"
-    return out
-
-
 async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 15: your open lead (or its contact) engaged in the last 7 days."""
     out: dict[str, Candidate] = {}
@@ -176,7 +121,7 @@ RULES = [
         "prospecting",
         newly_assigned_leads,
         max_age_days=30,
-        extra_expiry=_activity_since,
+        extra_expiry=lead_touched_since(emails_only=False),
     ),
     Rule(
         11,
@@ -185,7 +130,7 @@ RULES = [
         "prospecting",
         leads_awaiting_reply,
         max_age_days=14,
-        extra_expiry=_lead_emailed_since,
+        extra_expiry=lead_touched_since(emails_only=True),
     ),
     Rule(15, "recently_engaged_leads", "Recently engaged leads", "prospecting", recently_engaged_leads),
 ]

@@ -3,27 +3,32 @@
 An action is created when its rule's criteria all hold for a record and no action for the same
 (user, rule, record, triggering event) was ever created; it expires as soon as any expiry condition
 holds: the criteria no longer hold, it reached the rule's age limit, or a rule-specific condition.
-Grouped rules keep one active action whose members leave one by one. Does not commit.
+Grouped rules keep one active action whose members leave one by one (``guided_action_members``).
+Each rule costs a fixed number of queries whatever the number of records. Does not commit.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
 from insights.guided_actions import rules_activities, rules_contacts, rules_deals, rules_leads
 from insights.guided_actions.base import Candidate, Rule, User
-from insights.guided_actions.models import GuidedAction
+from insights.guided_actions.models import GuidedAction, GuidedActionMember
 
 RULES: list[Rule] = sorted(
     rules_contacts.RULES + rules_leads.RULES + rules_activities.RULES + rules_deals.RULES,
     key=lambda r: r.number,
 )
+CHUNK = 500
+ACTIVITY_KINDS = ("meeting", "call", "task", "email", "note")
 
 
 @dataclass
@@ -39,147 +44,255 @@ def category_of(rule: Rule, c: Candidate) -> str:
     return rule.category
 
 
-async def _associations(s: AsyncSession, portal: str, c: Candidate) -> tuple[list[str], list[str]]:
-    """The primary object's contacts and companies, captured at creation."""
-    if c.record_type == "contact":
-        contacts = [c.record_id]
-    elif c.record_type == "lead":
-        contacts = [
-            x
-            for x in [
-                await s.scalar(
-                    select(m.Lead.contact_id).where(m.Lead.portal_id == portal, m.Lead.id == c.record_id)
-                )
-            ]
-            if x
-        ]
-    elif c.record_type == "deal":
-        contacts = list(
-            await s.scalars(
-                select(m.DealContact.contact_id).where(
-                    m.DealContact.portal_id == portal, m.DealContact.deal_id == c.record_id
-                )
-            )
-        )
-        companies = list(
-            await s.scalars(
-                select(m.DealCompany.company_id).where(
-                    m.DealCompany.portal_id == portal, m.DealCompany.deal_id == c.record_id
-                )
-            )
-        )
-        return sorted(contacts), sorted(companies)
-    else:  # an activity, or a group of them
-        ids = [x["id"] for x in c.members] or [c.record_id]
-        links = (
-            await s.execute(
-                select(m.ActivityLink.object_type, m.ActivityLink.object_id).where(
-                    m.ActivityLink.portal_id == portal, m.ActivityLink.activity_id.in_(ids)
-                )
-            )
-        ).all()
-        return (
-            sorted({i for t, i in links if t == "contact"}),
-            sorted({i for t, i in links if t == "company"}),
-        )
-    companies = (
-        list(
-            await s.scalars(
-                select(m.ContactCompany.company_id).where(
-                    m.ContactCompany.portal_id == portal, m.ContactCompany.contact_id.in_(contacts)
-                )
-            )
-        )
-        if contacts
-        else []
-    )
-    return sorted(contacts), sorted(set(companies))
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(ids))
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i : i + CHUNK]
 
 
-async def evaluate(session: AsyncSession, portal_id: str, user_id: str, now: datetime) -> EvalResult:
-    row = await session.get(m.User, (portal_id, user_id))
-    if row is None:
-        raise LookupError("no such user")
-    user = User(portal_id, user_id, row.email or "", row.time_zone)
-    actions = (
-        (
-            await session.execute(
+async def _pairs(
+    s: AsyncSession,
+    stmt_for: Callable[[list[str]], Select],
+    ids: Iterable[str],  # type: ignore[type-arg]
+) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for chunk in _chunks(ids):
+        out.extend((a, b) for a, b in (await s.execute(stmt_for(chunk))).all())
+    return out
+
+
+async def associations(
+    s: AsyncSession, portal: str, cands: list[Candidate]
+) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
+    """The primary objects' contacts and companies, captured at creation: a few grouped queries for
+    all new candidates of a rule. A lead's are its contact's; an activity's are its links'."""
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for c in cands:
+        for r in c.members or [{"type": c.record_type, "id": c.record_id}]:
+            by_type[r["type"]].add(r["id"])
+    contacts: dict[tuple[str, str], set[str]] = defaultdict(set)
+    companies: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for cid in by_type["contact"]:
+        contacts[("contact", cid)].add(cid)
+    for lead, cid in await _pairs(
+        s,
+        lambda ch: select(m.Lead.id, m.Lead.contact_id).where(
+            m.Lead.portal_id == portal, m.Lead.id.in_(ch), m.Lead.contact_id.is_not(None)
+        ),
+        by_type["lead"],
+    ):
+        contacts[("lead", lead)].add(cid)
+    for deal, cid in await _pairs(
+        s,
+        lambda ch: select(m.DealContact.deal_id, m.DealContact.contact_id).where(
+            m.DealContact.portal_id == portal, m.DealContact.deal_id.in_(ch)
+        ),
+        by_type["deal"],
+    ):
+        contacts[("deal", deal)].add(cid)
+    for deal, co in await _pairs(
+        s,
+        lambda ch: select(m.DealCompany.deal_id, m.DealCompany.company_id).where(
+            m.DealCompany.portal_id == portal, m.DealCompany.deal_id.in_(ch)
+        ),
+        by_type["deal"],
+    ):
+        companies[("deal", deal)].add(co)
+    activity_ids = {i for k in ACTIVITY_KINDS for i in by_type[k]}
+    kind_of = {i: k for k in ACTIVITY_KINDS for i in by_type[k]}
+    for chunk in _chunks(activity_ids):
+        rows = await s.execute(
+            select(m.ActivityLink.activity_id, m.ActivityLink.object_type, m.ActivityLink.object_id).where(
+                m.ActivityLink.portal_id == portal,
+                m.ActivityLink.activity_id.in_(chunk),
+                m.ActivityLink.object_type.in_(("contact", "company")),
+            )
+        )
+        for aid, otype, oid in rows:
+            (contacts if otype == "contact" else companies)[(kind_of[aid], aid)].add(oid)
+    # contacts' companies (for contacts and leads; deals and activities carry their own)
+    of_contact: dict[str, set[str]] = defaultdict(set)
+    wanted = {cid for (t, _), ids in contacts.items() if t in ("contact", "lead") for cid in ids}
+    for cid, co in await _pairs(
+        s,
+        lambda ch: select(m.ContactCompany.contact_id, m.ContactCompany.company_id).where(
+            m.ContactCompany.portal_id == portal, m.ContactCompany.contact_id.in_(ch)
+        ),
+        wanted,
+    ):
+        of_contact[cid].add(co)
+    out = {}
+    for c in cands:
+        keys = [(r["type"], r["id"]) for r in c.members or [{"type": c.record_type, "id": c.record_id}]]
+        cs = {x for k in keys for x in contacts[k]}
+        cos = {x for k in keys for x in companies[k]}
+        cos |= {
+            x for k in keys if k[0] in ("contact", "lead") for cid in contacts[k] for x in of_contact[cid]
+        }
+        out[(c.record_type, c.record_id)] = (sorted(cs), sorted(cos))
+    return out
+
+
+class _Run:
+    """One evaluation: the user's actions in memory, what changed, the members of grouped actions."""
+
+    def __init__(self, s: AsyncSession, user: User, now: datetime) -> None:
+        self.s, self.user, self.now = s, user, now
+        self.result = EvalResult()
+        self.active: list[GuidedAction] = []
+        self.ever: set[tuple[str, str, str, str]] = set()
+        self.members: dict[str, dict[tuple[str, str], GuidedActionMember]] = defaultdict(dict)
+
+    async def load(self) -> None:
+        u = self.user
+        self.active = list(
+            await self.s.scalars(
                 select(GuidedAction).where(
-                    GuidedAction.portal_id == portal_id, GuidedAction.user_id == user_id
+                    GuidedAction.portal_id == u.portal_id,
+                    GuidedAction.user_id == u.id,
+                    GuidedAction.expired_at.is_(None),
                 )
             )
         )
-        .scalars()
-        .all()
-    )
-    result = EvalResult()
+        # dedup keys of every action ever created (expired ones included): key columns only
+        self.ever = {
+            tuple(r)  # type: ignore[misc]
+            for r in await self.s.execute(
+                select(
+                    GuidedAction.rule,
+                    GuidedAction.record_type,
+                    GuidedAction.record_id,
+                    GuidedAction.trigger_key,
+                ).where(GuidedAction.portal_id == u.portal_id, GuidedAction.user_id == u.id)
+            )
+        }
+        grouped = [a.id for a in self.active if any(r.grouped and r.key == a.rule for r in RULES)]
+        for chunk in _chunks(grouped):
+            for mb in await self.s.scalars(
+                select(GuidedActionMember).where(
+                    GuidedActionMember.portal_id == u.portal_id, GuidedActionMember.action_id.in_(chunk)
+                )
+            ):
+                self.members[mb.action_id][(mb.record_type, mb.record_id)] = mb
 
-    def expire(a: GuidedAction, reason: str) -> None:
-        a.expired_at, a.expiry_reason = now, reason
-        result.expired.append(a)
+    def expire(self, a: GuidedAction, reason: str) -> None:
+        a.expired_at, a.expiry_reason = self.now, reason
+        for mb in self.members.get(a.id, {}).values():
+            if mb.left_at is None:
+                mb.left_at = self.now
+        self.result.expired.append(a)
 
-    async def create(rule: Rule, c: Candidate, trigger: str) -> None:
-        contacts, companies = await _associations(session, portal_id, c)
-        a = GuidedAction(
-            portal_id=portal_id,
-            id=uuid.uuid4().hex,
-            user_id=user_id,
-            rule=rule.key,
-            rule_number=rule.number,
-            title=rule.title,
-            category=category_of(rule, c),
-            record_type=c.record_type,
-            record_id=c.record_id,
-            trigger_key=trigger,
-            why=c.why,
-            records=c.members or [{"type": c.record_type, "id": c.record_id, "name": c.name}],
-            contact_ids=contacts,
-            company_ids=companies,
-            created_at=now,
+    async def create(self, rule: Rule, cands: list[tuple[Candidate, str]]) -> None:
+        if not cands:
+            return
+        assoc = await associations(self.s, self.user.portal_id, [c for c, _ in cands])
+        for c, trigger in cands:
+            contacts, companies = assoc[(c.record_type, c.record_id)]
+            a = GuidedAction(
+                portal_id=self.user.portal_id,
+                id=uuid.uuid4().hex,
+                user_id=self.user.id,
+                rule=rule.key,
+                rule_number=rule.number,
+                title=rule.title,
+                category=category_of(rule, c),
+                record_type=c.record_type,
+                record_id=c.record_id,
+                trigger_key=trigger,
+                why=c.why,
+                records=c.members or [{"type": c.record_type, "id": c.record_id, "name": c.name}],
+                contact_ids=contacts,
+                company_ids=companies,
+                created_at=self.now,
+                expired_at=None,
+            )
+            self.s.add(a)
+            self.ever.add((rule.key, c.record_type, c.record_id, trigger))
+            self.result.created.append(a)
+            if rule.grouped:
+                self.sync_members(a, c)
+
+    def sync_members(self, a: GuidedAction, c: Candidate) -> None:
+        """Members whose criteria stopped holding leave; records that now qualify join."""
+        now_in = {(r["type"], r["id"]): r for r in c.members}
+        known = self.members[a.id]
+        for key, mb in known.items():
+            if key not in now_in and mb.left_at is None:
+                mb.left_at = self.now
+        for key, r in now_in.items():
+            mb = known.get(key)
+            if mb is None:
+                mb = GuidedActionMember(
+                    portal_id=a.portal_id,
+                    action_id=a.id,
+                    record_type=key[0],
+                    record_id=key[1],
+                    name=r.get("name", "")[:255],
+                    joined_at=self.now,
+                )
+                self.s.add(mb)
+                known[key] = mb
+            mb.left_at = None
+        a.records, a.why = c.members, c.why
+
+    async def grouped(self, rule: Rule, found: list[Candidate], active: list[GuidedAction]) -> None:
+        cand = found[0] if found else None
+        for a in active:
+            new_day = rule.number == 13 and cand is not None and a.trigger_key != cand.trigger_key
+            if cand is None or new_day:
+                self.expire(a, "no member left" if cand is None else "a new day")
+            else:
+                self.sync_members(a, cand)
+        if cand is not None and not [a for a in active if a.expired_at is None]:
+            # rule 13: one action per user per day; 6 and 8: a new group once the last one emptied
+            trigger = cand.trigger_key if rule.number == 13 else self.now.isoformat()
+            if (rule.key, cand.record_type, cand.record_id, trigger) not in self.ever:
+                await self.create(rule, [(cand, trigger)])
+
+    async def single(self, rule: Rule, found: list[Candidate], active: list[GuidedAction]) -> None:
+        newest: dict[tuple[str, str], Candidate] = {}
+        for c in found:  # one action per record at a time: its newest triggering event
+            best = newest.get((c.record_type, c.record_id))
+            if best is None or (c.at is not None and best.at is not None and c.at > best.at):
+                newest[(c.record_type, c.record_id)] = c
+        holding = {(c.record_type, c.record_id, c.trigger_key): c for c in newest.values()}
+        for a in active:
+            if (a.record_type, a.record_id, a.trigger_key) not in holding:
+                self.expire(a, "criteria no longer met")
+        await self.create(
+            rule,
+            [
+                (c, c.trigger_key)
+                for key, c in holding.items()
+                if c.creatable and (rule.key, *key) not in self.ever  # dedup: (user, rule, record, event)
+            ],
         )
-        session.add(a)
-        result.created.append(a)
 
-    for rule in RULES:
-        found = await rule.find(session, user, now)
-        mine = [a for a in actions if a.rule == rule.key]
-        active = [a for a in mine if a.expired_at is None]
-        if rule.grouped:
-            cand = found[0] if found else None
-            for a in active:
-                day_changed = rule.number == 13 and cand is not None and a.trigger_key != cand.trigger_key
-                if cand is None or day_changed:
-                    expire(a, "no member left" if cand is None else "a new day")
-                else:
-                    a.records, a.why = cand.members, cand.why  # members leave (or join) as criteria change
-            if cand is not None and not [a for a in active if a.expired_at is None]:
-                trigger = cand.trigger_key if rule.number == 13 else now.isoformat()
-                if not any(a.trigger_key == trigger for a in mine):
-                    await create(rule, cand, trigger)
-        else:
-            newest: dict[tuple[str, str], Candidate] = {}
-            for c in found:  # one action per record at a time: its newest triggering event
-                best = newest.get((c.record_type, c.record_id))
-                if best is None or (c.at is not None and best.at is not None and c.at > best.at):
-                    newest[(c.record_type, c.record_id)] = c
-            holding = {(c.record_type, c.record_id, c.trigger_key): c for c in newest.values()}
-            for a in active:
-                if (a.record_type, a.record_id, a.trigger_key) not in holding:
-                    expire(a, "criteria no longer met")
-            ever = {(a.record_type, a.record_id, a.trigger_key) for a in mine}
-            for key, c in holding.items():
-                if c.creatable and key not in ever:  # dedup: one per (user, rule, record, event)
-                    await create(rule, c, c.trigger_key)
+    async def rule(self, rule: Rule) -> None:
+        found = await rule.find(self.s, self.user, self.now)
+        active = [a for a in self.active if a.rule == rule.key]
+        await (self.grouped if rule.grouped else self.single)(rule, found, active)
         still = [a for a in active if a.expired_at is None]
         if rule.max_age_days is not None:
             for a in still:
-                if now - a.created_at >= timedelta(days=rule.max_age_days):
-                    expire(a, f"{rule.max_age_days:g} days old")
-        if rule.extra_expiry is not None:
+                if self.now - a.created_at >= timedelta(days=rule.max_age_days):
+                    self.expire(a, f"{rule.max_age_days:g} days old")
             still = [a for a in still if a.expired_at is None]
-            if still:
-                for action_id, reason in (await rule.extra_expiry(session, user, still, now)).items():
-                    expire(next(a for a in still if a.id == action_id), reason)
+        if rule.extra_expiry is not None and still:
+            by_id = {a.id: a for a in still}
+            for action_id, reason in (await rule.extra_expiry(self.s, self.user, still, self.now)).items():
+                self.expire(by_id[action_id], reason)
+
+
+async def evaluate(session: AsyncSession, portal_id: str, user_id: str, now: datetime) -> EvalResult:
+    """Bring the user's actions up to date at ``now``; the caller commits."""
+    row = await session.get(m.User, (portal_id, user_id))
+    if row is None:
+        raise LookupError("no such user")
+    run = _Run(session, User(portal_id, user_id, row.email or "", row.time_zone), now)
+    await run.load()
+    for rule in RULES:
+        await run.rule(rule)
     await session.flush()
-    result.active = [a for a in list(actions) + result.created if a.expired_at is None]
-    return result
+    run.result.active = [a for a in run.active + run.result.created if a.expired_at is None]
+    return run.result

@@ -1,0 +1,103 @@
+"""Rule-specific expiry conditions that depend on what happened after an action was created
+("you email the contact after creation", "you log any activity on the lead"). Each check is one
+grouped query over all of the rule's active actions, never a query per action."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from insights.crm import models as m
+from insights.guided_actions.base import A, Expirer, L, User
+from insights.guided_actions.models import GuidedAction
+
+CHUNK = 500  # ids per IN list: well inside SQLite's and asyncpg's parameter limits
+
+
+async def _newest_by_object(
+    s: AsyncSession, u: User, objects: dict[str, set[str]], now: datetime, emails_only: bool
+) -> dict[tuple[str, str], datetime]:
+    """Newest time (≤ now) the user emailed (or logged any activity on) each (object type, id)."""
+    out: dict[tuple[str, str], datetime] = {}
+    for kind, ids in objects.items():
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), CHUNK):
+            where = [
+                L.portal_id == u.portal_id,
+                L.object_type == kind,
+                L.object_id.in_(ordered[i : i + CHUNK]),
+                A.owner_id == u.id,
+                A.archived.is_(False),
+                A.occurred_at <= now,
+            ]
+            if emails_only:
+                where += [A.type == "email", A.email_direction == "EMAIL"]
+            rows = await s.execute(
+                select(L.object_id, func.max(A.occurred_at))
+                .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
+                .where(*where)
+                .group_by(L.object_id)
+            )
+            for object_id, at in rows:
+                out[(kind, object_id)] = at
+    return out
+
+
+def _after(at: datetime | None, created: datetime) -> bool:
+    return at is not None and at > created
+
+
+def contact_emailed_since() -> Expirer:
+    """Rules 5 and 9: you emailed the contact after the action was created."""
+
+    async def check(
+        s: AsyncSession, u: User, actions: Sequence[GuidedAction], now: datetime
+    ) -> dict[str, str]:
+        newest = await _newest_by_object(s, u, {"contact": {a.record_id for a in actions}}, now, True)
+        return {
+            a.id: "you emailed the contact"
+            for a in actions
+            if _after(newest.get(("contact", a.record_id)), a.created_at)
+        }
+
+    return check
+
+
+def lead_touched_since(emails_only: bool) -> Expirer:
+    """Rule 2 (any activity you log) and rule 11 (an email you send) on the lead or its contact,
+    after the action was created."""
+
+    async def check(
+        s: AsyncSession, u: User, actions: Sequence[GuidedAction], now: datetime
+    ) -> dict[str, str]:
+        lead_ids = sorted({a.record_id for a in actions})
+        contact_of: dict[str, str] = {}
+        for i in range(0, len(lead_ids), CHUNK):
+            rows = await s.execute(
+                select(m.Lead.id, m.Lead.contact_id).where(
+                    m.Lead.portal_id == u.portal_id,
+                    m.Lead.id.in_(lead_ids[i : i + CHUNK]),
+                    m.Lead.contact_id.is_not(None),
+                )
+            )
+            contact_of.update({lead: contact for lead, contact in rows})
+        newest = await _newest_by_object(
+            s, u, {"lead": set(lead_ids), "contact": set(contact_of.values())}, now, emails_only
+        )
+        reason = "you emailed the lead" if emails_only else "you logged an activity on the lead"
+        out = {}
+        for a in actions:
+            seen = [newest.get(("lead", a.record_id))]
+            if a.record_id in contact_of:
+                seen.append(newest.get(("contact", contact_of[a.record_id])))
+            if any(_after(t, a.created_at) for t in seen):
+                out[a.id] = reason
+        return out
+
+    return check
+
+
+__all__ = ["contact_emailed_since", "lead_touched_since"]
