@@ -21,8 +21,9 @@ from api.routers import account_settings, crm_import, deals, insights
 from insights import metrics
 from insights.cache import make_cache
 from insights.config import Settings, get_settings
-from insights.db import create_schema, make_engine, make_sessionmaker
+from insights.db import make_engine, make_sessionmaker
 from insights.llm import LLM
+from insights.migrate import upgrade
 from insights.permissions.viewer import ViewerCache
 from insights.pipeline import InsightService
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        await create_schema(engine)
+        await upgrade(engine)  # Alembic: create or upgrade the schema
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
         if settings.model:

@@ -16,7 +16,8 @@ from rich.table import Table
 from sqlalchemy import delete, select
 
 from insights.config import Settings, get_settings
-from insights.db import create_schema, make_engine, make_sessionmaker
+from insights.db import make_engine, make_sessionmaker
+from insights.migrate import upgrade
 
 app = typer.Typer(
     help="Deal insights: AI summaries, risks and buyer goals for a CRM deal sidebar.",
@@ -48,7 +49,7 @@ async def _import_docs(settings: Settings, docs: list[dict]) -> None:
     from insights.crm.reader import iter_document
 
     engine = make_engine(settings.database_url)
-    await create_schema(engine)
+    await upgrade(engine)
     sm = make_sessionmaker(engine)
     async with sm() as session:
         for doc in docs:
@@ -122,7 +123,7 @@ def import_cmd(
 
     async def go() -> None:
         engine = make_engine(settings.database_url)
-        await create_schema(engine)
+        await upgrade(engine)
         sm = make_sessionmaker(engine)
         with Progress(
             SpinnerColumn(),

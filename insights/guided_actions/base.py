@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
 
@@ -74,29 +75,36 @@ def linked(object_type: str, object_col: ColumnElement) -> ColumnElement[bool]:
 
 
 def open_deal_of_activity() -> ColumnElement[bool]:
-    """``A`` is logged on an open deal (or on a contact of one)."""
-    stage_open = (
-        select(m.Deal.id)
-        .join(
-            m.PipelineStage,
-            and_(
-                m.PipelineStage.portal_id == m.Deal.portal_id,
-                m.PipelineStage.pipeline_id == m.Deal.pipeline_id,
-                m.PipelineStage.id == m.Deal.stage_id,
-            ),
-        )
-        .where(
-            m.Deal.portal_id == A.portal_id, m.Deal.archived.is_(False), m.PipelineStage.is_closed.is_(False)
-        )
+    """``A`` is logged on an open deal, or on a contact of one. Driven from the activity's own links
+    (index on activity id), never from the account's deals."""
+    link = aliased(L)
+    of_activity = [link.portal_id == A.portal_id, link.activity_id == A.id]
+    live = [m.Deal.archived.is_(False), deal_is_open()]
+    on_deal = (
+        select(link.activity_id)
+        .join(m.Deal, and_(m.Deal.portal_id == link.portal_id, m.Deal.id == link.object_id))
+        .where(*of_activity, link.object_type == "deal", *live)
     )
-    return or_(
-        exists(stage_open.where(linked("deal", m.Deal.id))),
-        exists(
-            stage_open.join(
-                m.DealContact,
-                and_(m.DealContact.portal_id == m.Deal.portal_id, m.DealContact.deal_id == m.Deal.id),
-            ).where(linked("contact", m.DealContact.contact_id))
-        ),
+    dc = m.DealContact
+    on_contact = (
+        select(link.activity_id)
+        .join(dc, and_(dc.portal_id == link.portal_id, dc.contact_id == link.object_id))
+        .join(m.Deal, and_(m.Deal.portal_id == dc.portal_id, m.Deal.id == dc.deal_id))
+        .where(*of_activity, link.object_type == "contact", *live)
+    )
+    return or_(exists(on_deal), exists(on_contact))
+
+
+def linked_to(object_type: str, object_col: ColumnElement, activity: object = A) -> ColumnElement[bool]:
+    """``activity`` is logged on the record: an EXISTS on the link's primary key."""
+    link = aliased(L)
+    return exists(
+        select(link.activity_id).where(
+            link.portal_id == activity.portal_id,  # type: ignore[attr-defined]
+            link.object_type == object_type,
+            link.object_id == object_col,
+            link.activity_id == activity.id,  # type: ignore[attr-defined]
+        )
     )
 
 
@@ -163,6 +171,7 @@ __all__ = [
     "domain",
     "engagements",
     "linked",
+    "linked_to",
     "literal",
     "open_deal_of_activity",
 ]
