@@ -163,7 +163,7 @@ def _user_rows(uid: str, n: int, now: datetime, rnd: random.Random, users: list[
     return out
 
 
-async def build(engine: AsyncEngine, records: int, now: datetime, others: int) -> str:
+async def build(engine: AsyncEngine, records: int, now: datetime, others: int, analyze: bool = True) -> str:
     """(Re)build the synthetic account; returns the measured rep's id."""
     await create_schema(engine)
     tables = [
@@ -231,8 +231,8 @@ async def build(engine: AsyncEngine, records: int, now: datetime, others: int) -
     )
     for key, table in targets:
         await _bulk(engine, table, rows[key])
-    if engine.dialect.name == "postgresql":
-        async with engine.connect() as conn:
+    if analyze:  # planner statistics, as a maintained database has them (SQLite has none by default)
+        async with engine.begin() as conn:
             await conn.exec_driver_sql("ANALYZE")
     print(f"built {BENCH}: rep owns {records:,} records; {others} others own {records // 4:,} each")
     return "rep"
@@ -256,13 +256,15 @@ async def _busiest(sm: Any, account: str) -> tuple[str, int]:
         return top, n
 
 
-async def main(url: str, account: str, now_s: str, repeats: int, records: int | None, others: int) -> None:
+async def main(
+    url: str, account: str, now_s: str, repeats: int, records: int | None, others: int, analyze: bool
+) -> None:
     now = parse_time(now_s, "--now")
     engine = make_engine(async_database_url(url))
     await create_schema(engine)  # adds tables a database imported before them lacks
     if records:
         started = time.perf_counter()
-        await build(engine, records, now, others)
+        await build(engine, records, now, others, analyze)
         print(f"  build took {time.perf_counter() - started:.1f} s")
         account = BENCH
     sm = make_sessionmaker(engine)
@@ -309,5 +311,6 @@ if __name__ == "__main__":
     p.add_argument("--others", type=int, default=4, help="other users of the synthetic account")
     p.add_argument("--now", default="2026-11-01T12:00:00Z")
     p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--no-analyze", action="store_true", help="leave the planner without statistics")
     a = p.parse_args()
-    asyncio.run(main(a.database_url, a.account, a.now, a.repeats, a.records, a.others))
+    asyncio.run(main(a.database_url, a.account, a.now, a.repeats, a.records, a.others, not a.no_analyze))

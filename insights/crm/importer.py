@@ -516,6 +516,9 @@ class Importer:
             self._reject(rec.type, rec.id, self._missing(rec) or "unresolved association")
         await self._flush()
         await self._bump_versions()
+        if self.dialect == "sqlite" and self.seen > 10_000:
+            # without statistics SQLite picks the wrong association indexes (guided actions: 5x slower)
+            await self.session.execute(text("PRAGMA optimize"))
         self.report.aborted = self.report.atomic and self.report.rejected_count > 0
         self.report.seconds = round(time.perf_counter() - self.started, 3)
         return self.report

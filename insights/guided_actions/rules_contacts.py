@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
-from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements, linked
+from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements
 from insights.guided_actions.expiry import contact_emailed_since
 
 
@@ -18,15 +18,21 @@ def _name(c: m.Contact) -> str:
     return f"{c.first_name} {c.last_name}".strip() or c.email or c.id
 
 
-def _email_on_contact(direction: str, **extra: object):  # type: ignore[no-untyped-def]
+def _email_on_contact(direction: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
+    """An email of that direction is logged on the contact: from its links (primary key), not the
+    account's emails."""
+    link, act = aliased(L), aliased(A)
     return exists(
-        select(A.id).where(
-            A.portal_id == m.Contact.portal_id,
-            A.type == "email",
-            A.archived.is_(False),
-            A.email_direction == direction,
-            linked("contact", m.Contact.id),
-            *extra.values(),
+        select(link.activity_id)
+        .join(act, and_(act.portal_id == link.portal_id, act.id == link.activity_id))
+        .where(
+            link.portal_id == m.Contact.portal_id,
+            link.object_type == "contact",
+            link.object_id == m.Contact.id,
+            act.type == "email",
+            act.archived.is_(False),
+            act.email_direction == direction,
+            *[e(act) for e in extra],  # type: ignore[operator]
         )
     )
 
@@ -47,7 +53,7 @@ async def newly_assigned_contacts(s: AsyncSession, u: User, now: datetime) -> li
                             m.DealContact.portal_id == c.portal_id, m.DealContact.contact_id == c.id
                         )
                     ),
-                    ~_email_on_contact("EMAIL", own=A.owner_id == u.id),
+                    ~_email_on_contact("EMAIL", lambda act: act.owner_id == u.id),  # type: ignore[arg-type]
                     ~_email_on_contact("INCOMING_EMAIL"),
                 )
             )
@@ -138,21 +144,13 @@ def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignor
     c = m.Contact
     reply = aliased(m.Activity)
     sent = aliased(m.Activity)
-    on_contact = exists(
-        select(L.activity_id).where(
-            L.portal_id == reply.portal_id,
-            L.activity_id == reply.id,
-            L.object_type == "contact",
-            L.object_id == c.id,
-        )
-    )
+    link = aliased(L)
     conditions = [
         reply.portal_id == u.portal_id,
         reply.type == "email",
         reply.archived.is_(False),
         reply.email_direction == "INCOMING_EMAIL",
         reply.occurred_at > since,  # an older reply cannot start an action that would still be alive
-        on_contact,
     ]
     if to_contact_by_user:
         conditions.append(
@@ -169,9 +167,16 @@ def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignor
         )
     else:
         conditions.append(func.lower(func.coalesce(reply.to_emails, "")).like(f"{u.email.lower()}%"))
-    return (
+    return (  # reply → its contact links → the contact: no contact × email product
         select(c, reply.id, reply.occurred_at)
-        .join(reply, reply.portal_id == c.portal_id)
+        .select_from(reply)
+        .join(
+            link,
+            and_(
+                link.portal_id == reply.portal_id, link.activity_id == reply.id, link.object_type == "contact"
+            ),
+        )
+        .join(c, and_(c.portal_id == link.portal_id, c.id == link.object_id))
         .where(c.portal_id == u.portal_id, c.archived.is_(False), *conditions)
     )
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
-from insights.guided_actions.base import A, Candidate, L, Rule, User, deal_is_open, linked
+from insights.guided_actions.base import A, Candidate, L, Rule, User, deal_is_open, linked_to
 
 D = m.Deal
 
@@ -23,52 +23,64 @@ def _contact_link(activity: type[m.Activity] | object) -> object:
     return and_(L.portal_id == activity.portal_id, L.activity_id == activity.id, L.object_type == "contact")  # type: ignore[attr-defined]
 
 
+def _contact_emails(u: User, email: object) -> Select:  # type: ignore[type-arg]
+    """(deal, contact, email) rows: your open deals → their contacts → emails logged on them (link
+    primary key), never a deal × email product."""
+    link = aliased(L)
+    dc = m.DealContact
+    return (
+        select(D, m.Contact, email)
+        .select_from(D)
+        .join(dc, and_(dc.portal_id == D.portal_id, dc.deal_id == D.id))
+        .join(m.Contact, and_(m.Contact.portal_id == dc.portal_id, m.Contact.id == dc.contact_id))
+        .join(
+            link,
+            and_(
+                link.portal_id == dc.portal_id, link.object_type == "contact", link.object_id == dc.contact_id
+            ),
+        )
+        .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))  # type: ignore[attr-defined]
+        .where(*_mine_open(u), email.type == "email", email.archived.is_(False))  # type: ignore[attr-defined]
+    )
+
+
 async def reply_to_email(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 10: a contact of your open deal replied to you and you have not replied since."""
-    sent = aliased(m.Activity)
-    on_contact = select(L.object_id).where(_contact_link(A))
+    """Rule 10: a contact of your open deal replied to you and you have not replied since.
+    Replies older than the action's 7-day lifetime are not looked at."""
+    reply, sent = aliased(m.Activity), aliased(m.Activity)
     rows = (
         await s.execute(
-            select(D, m.Contact, A.id, A.occurred_at)
-            .join(m.DealContact, and_(m.DealContact.portal_id == D.portal_id, m.DealContact.deal_id == D.id))
-            .join(
-                m.Contact, and_(m.Contact.portal_id == D.portal_id, m.Contact.id == m.DealContact.contact_id)
-            )
-            .join(A, A.portal_id == D.portal_id)
-            .where(
-                *_mine_open(u),
-                A.type == "email",
-                A.email_direction == "INCOMING_EMAIL",
-                A.archived.is_(False),
-                A.occurred_at <= now,
-                m.Contact.id.in_(on_contact),
-                func.lower(func.coalesce(A.to_emails, "")).like(f"%{u.email.lower()}%"),
+            _contact_emails(u, reply).where(
+                reply.email_direction == "INCOMING_EMAIL",
+                reply.occurred_at > now - timedelta(days=7),
+                reply.occurred_at <= now,
+                func.lower(func.coalesce(reply.to_emails, "")).like(f"%{u.email.lower()}%"),
                 ~exists(
                     select(sent.id).where(
-                        sent.portal_id == A.portal_id,
+                        sent.portal_id == reply.portal_id,
                         sent.type == "email",
                         sent.email_direction == "EMAIL",
                         sent.owner_id == u.id,
-                        sent.occurred_at > A.occurred_at,
+                        sent.occurred_at > reply.occurred_at,
                         sent.occurred_at <= now,
-                        exists(select(L.activity_id).where(_contact_link(sent), L.object_id == m.Contact.id)),
+                        linked_to("contact", m.Contact.id, sent),
                     )
                 ),
             )
         )
     ).all()
     out = {}
-    for deal, contact, rid, at in rows:
-        out[(deal.id, rid)] = Candidate(
+    for deal, contact, r in rows:
+        out[(deal.id, r.id)] = Candidate(
             "deal",
             deal.id,
             deal.name,
             [
-                f"{contact.first_name} {contact.last_name} ({deal.name}) replied on {at:%Y-%m-%d};"
+                f"{contact.first_name} {contact.last_name} ({deal.name}) replied on {r.occurred_at:%Y-%m-%d};"
                 " no answer yet."
             ],
-            trigger_key=rid,
-            at=at,
+            trigger_key=r.id,
+            at=r.occurred_at,
         )
     return list(out.values())
 
@@ -79,12 +91,13 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
     rows = (
         await s.execute(
             select(D, func.max(ended))
-            .join(A, A.portal_id == D.portal_id)
+            .select_from(D)
+            .join(L, and_(L.portal_id == D.portal_id, L.object_type == "deal", L.object_id == D.id))
+            .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
             .where(
                 *_mine_open(u),
                 A.archived.is_(False),
                 A.type.in_(("email", "call", "meeting", "note")),
-                linked("deal", D.id),
                 ended <= now - timedelta(hours=24),
                 or_(D.next_step_changed_at.is_(None), ended > D.next_step_changed_at),
             )
@@ -162,44 +175,48 @@ async def initial_outreach(s: AsyncSession, u: User, now: datetime) -> list[Cand
 
 
 async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 19: a contact of your open deal opened an email 7+ days ago and has not replied."""
-    reply = aliased(m.Activity)
+    """Rule 19: a contact of your open deal opened your email 7+ days ago and has not replied.
+    Opens older than 14 days are not looked at: their action (7-day lifetime) would be over."""
+    sent, reply = aliased(m.Activity), aliased(m.Activity)
+    answered = select(reply.in_reply_to).where(
+        reply.portal_id == u.portal_id,
+        reply.type == "email",
+        reply.email_direction == "INCOMING_EMAIL",
+        reply.in_reply_to.is_not(None),
+        reply.occurred_at <= now,
+    )
     rows = (
         await s.execute(
-            select(D, A.id, A.first_opened_at)
-            .join(m.DealContact, and_(m.DealContact.portal_id == D.portal_id, m.DealContact.deal_id == D.id))
-            .join(A, A.portal_id == D.portal_id)
-            .where(
-                *_mine_open(u),
-                A.type == "email",
-                A.email_direction == "EMAIL",
-                A.archived.is_(False),
-                A.first_opened_at <= now - timedelta(days=7),
-                exists(
-                    select(L.activity_id).where(_contact_link(A), L.object_id == m.DealContact.contact_id)
-                ),
+            _contact_emails(u, sent).where(
+                sent.email_direction == "EMAIL",
+                sent.first_opened_at <= now - timedelta(days=7),
+                sent.first_opened_at > now - timedelta(days=14),
                 ~exists(
                     select(reply.id).where(
-                        reply.portal_id == A.portal_id,
+                        reply.portal_id == sent.portal_id,
+                        reply.thread_id == sent.thread_id,
                         reply.type == "email",
                         reply.email_direction == "INCOMING_EMAIL",
-                        reply.occurred_at > A.occurred_at,
+                        reply.occurred_at > sent.occurred_at,
                         reply.occurred_at <= now,
-                        or_(reply.thread_id == A.thread_id, reply.in_reply_to == A.id),
                     )
                 ),
+                sent.id.not_in(answered),
             )
         )
     ).all()
     out = {}
-    for deal, email_id, opened in rows:
-        out[(deal.id, email_id)] = Candidate(
+    for deal, _contact, e in rows:
+        out[(deal.id, e.id)] = Candidate(
             "deal",
             deal.id,
             deal.name,
-            [f"A buyer on {deal.name} opened your email on {opened:%Y-%m-%d} and has not replied."],
-            trigger_key=email_id,
-            at=opened,
+            [
+                f"A buyer on {deal.name} opened your email on {e.first_opened_at:%Y-%m-%d}"
+                " and has not replied."
+            ],
+            trigger_key=e.id,
+            at=e.first_opened_at,
         )
     return list(out.values())
 

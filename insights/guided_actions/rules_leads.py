@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
 from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements
@@ -37,34 +38,38 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
 
 
 async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 11: the lead's contact wrote to you (primary recipient) from another domain."""
-    rows = (
-        await s.execute(
-            select(m.Lead, m.Contact.email, A.id, A.occurred_at)
-            .join(m.Contact, and_(m.Contact.portal_id == m.Lead.portal_id, m.Contact.id == m.Lead.contact_id))
-            .join(
-                L,
-                and_(
-                    L.portal_id == m.Lead.portal_id,
-                    or_(
-                        and_(L.object_type == "lead", L.object_id == m.Lead.id),
-                        and_(L.object_type == "contact", L.object_id == m.Contact.id),
-                    ),
-                ),
+    """Rule 11: the lead (or its contact) wrote to you (primary recipient) from another domain.
+    One query per path (emails logged on the lead, on its contact); replies older than the action's
+    14-day lifetime are not looked at."""
+    rows = []
+    for via, key in (("lead", m.Lead.id), ("contact", m.Lead.contact_id)):
+        link = aliased(L)
+        rows += (
+            await s.execute(
+                select(m.Lead, m.Contact.email, A.id, A.occurred_at)
+                .select_from(m.Lead)
+                .join(
+                    m.Contact,
+                    and_(m.Contact.portal_id == m.Lead.portal_id, m.Contact.id == m.Lead.contact_id),
+                )
+                .join(
+                    link,
+                    and_(link.portal_id == m.Lead.portal_id, link.object_type == via, link.object_id == key),
+                )
+                .join(A, and_(A.portal_id == link.portal_id, A.id == link.activity_id))
+                .where(
+                    m.Lead.portal_id == u.portal_id,
+                    m.Lead.archived.is_(False),
+                    or_(m.Lead.owner_id == u.id, m.Lead.owner_id.is_(None)),
+                    A.type == "email",
+                    A.email_direction == "INCOMING_EMAIL",
+                    A.archived.is_(False),
+                    A.occurred_at > now - timedelta(days=14),
+                    A.occurred_at <= now,
+                    func.lower(func.coalesce(A.to_emails, "")).like(f"{u.email.lower()}%"),
+                )
             )
-            .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
-            .where(
-                m.Lead.portal_id == u.portal_id,
-                m.Lead.archived.is_(False),
-                func.coalesce(m.Lead.owner_id, u.id) == u.id,
-                A.type == "email",
-                A.email_direction == "INCOMING_EMAIL",
-                A.archived.is_(False),
-                A.occurred_at <= now,
-                func.lower(func.coalesce(A.to_emails, "")).like(f"{u.email.lower()}%"),
-            )
-        )
-    ).all()
+        ).all()
     out: dict[tuple[str, str], Candidate] = {}
     for lead, email, activity_id, at in rows:
         if domain(email) and domain(email) != domain(u.email):

@@ -1,0 +1,42 @@
+"""Rule 9, contacts awaiting your reply: a contact with no open lead wrote to you as the primary
+recipient from another domain. Expires when you email the contact, or 14 days after creation
+(exactly 14 days: expired; the email itself must be less than 14 days old)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.guided_actions.conftest import NOW, of
+
+
+async def test_created_when_you_are_the_primary_recipient(w) -> None:
+    w.contact("c1")
+    w.email("in1", 1, {"contact": ["c1"]}, incoming=True, to="me@acme.example;boss@acme.example")
+    assert of(9, await w.run()) == ["c1"]
+
+
+async def test_not_created_when_one_criterion_fails(w) -> None:
+    w.contact("cc")
+    w.email("in1", 1, {"contact": ["cc"]}, incoming=True, to="boss@acme.example;me@acme.example")  # only cc
+    w.contact("colleague", email="pal@acme.example")
+    w.email("in2", 1, {"contact": ["colleague"]}, incoming=True)  # same domain as yours
+    w.contact("withlead")
+    w.lead("l1", stage="connected-stage-id", contact="withlead")
+    w.email("in3", 1, {"contact": ["withlead"]}, incoming=True)  # has an open lead
+    assert of(9, await w.run()) == []
+
+
+async def test_expires_when_you_email_the_contact(w) -> None:
+    w.contact("c1")
+    w.email("in1", 1, {"contact": ["c1"]}, incoming=True)
+    await w.run()
+    w.email("out", -0.01, {"contact": ["c1"]})
+    assert of(9, await w.run(NOW + timedelta(hours=1))) == []
+
+
+async def test_expires_14_days_after_creation(w) -> None:
+    w.contact("c1")
+    w.email("in1", 0, {"contact": ["c1"]}, incoming=True)
+    await w.run()
+    assert of(9, await w.run(NOW + timedelta(days=14) - timedelta(seconds=1))) == ["c1"]
+    assert of(9, await w.run(NOW + timedelta(days=14))) == []

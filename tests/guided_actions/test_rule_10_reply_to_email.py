@@ -1,0 +1,57 @@
+"""Rule 10, reply to email: a contact of your open deal replied to you and you have not replied
+since. Expires when the deal closes, when you reply, or 7 days after creation (exactly 7: expired)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from insights.crm import models as m
+from tests.guided_actions.conftest import NOW, OTHER, of
+
+
+def waiting(w) -> None:  # type: ignore[no-untyped-def]
+    w.contact("c1")
+    w.deal("d1", contacts=["c1"])
+    w.email("in1", 0, {"contact": ["c1"]}, incoming=True)
+
+
+async def test_created_for_your_open_deal(w) -> None:
+    waiting(w)
+    assert of(10, await w.run()) == ["d1"]
+    (a,) = await w.actions(10)
+    assert a.category == "closing" and a.contact_ids == ["c1"]
+
+
+async def test_not_created_when_replied_closed_or_not_yours(w) -> None:
+    w.contact("c1")
+    w.deal("d1", contacts=["c1"])
+    w.email("in1", 2, {"contact": ["c1"]}, incoming=True)
+    w.email("out1", 1, {"contact": ["c1"]})  # you replied since
+    w.contact("c2")
+    w.deal("d2", stage="closedwon", contacts=["c2"])
+    w.email("in2", 1, {"contact": ["c2"]}, incoming=True)
+    w.contact("c3")
+    w.deal("d3", owner=OTHER, contacts=["c3"])
+    w.email("in3", 1, {"contact": ["c3"]}, incoming=True)
+    assert of(10, await w.run()) == []
+
+
+async def test_expires_when_the_deal_closes(w) -> None:
+    waiting(w)
+    await w.run()
+    await w.set(m.Deal, "d1", stage_id="closedlost")
+    assert of(10, await w.run(NOW + timedelta(hours=1))) == []
+
+
+async def test_expires_when_you_reply(w) -> None:
+    waiting(w)
+    await w.run()
+    w.email("out", -0.01, {"contact": ["c1"]})
+    assert of(10, await w.run(NOW + timedelta(hours=1))) == []
+
+
+async def test_expires_at_7_days(w) -> None:
+    waiting(w)
+    await w.run()
+    assert of(10, await w.run(NOW + timedelta(days=7) - timedelta(seconds=1))) == ["d1"]
+    assert of(10, await w.run(NOW + timedelta(days=7))) == []
