@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -183,31 +182,9 @@ def generate(
     account: str = "scale",
 ) -> None:
     """Write a deterministic scale account (JSON Lines) for benchmarks."""
-    from insights.crm.generate import generate as gen
+    from insights.crm.generate import generate_cli
 
-    started = time.perf_counter()
-    with Progress(
-        TextColumn("Generating"),
-        BarColumn(),
-        TextColumn("{task.completed:,}/{task.total:,} activities"),
-        TimeElapsedColumn(),
-        console=err,
-    ) as progress:
-        task = progress.add_task("gen", total=activities)
-        stats = gen(
-            out,
-            deals=deals,
-            activities=activities,
-            users=users,
-            seed=seed,
-            account_id=account,
-            progress=lambda n: progress.update(task, completed=n),
-        )
-    console.print(
-        f"{out}: {stats.deals:,} deals, {stats.contacts:,} contacts, {stats.companies:,} companies, "
-        f"{stats.activities:,} activities, {stats.users} users, {stats.bytes / 1e6:.0f} MB "
-        f"in {time.perf_counter() - started:.1f} s"
-    )
+    generate_cli(out, deals, activities, users, seed, account_id=account)
 
 
 @app.command()

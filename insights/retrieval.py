@@ -96,52 +96,8 @@ async def deal_context(
         ).scalars()
     ]
 
-    contacts = (
-        (
-            await session.execute(
-                select(m.Contact)
-                .join(
-                    m.DealContact,
-                    and_(
-                        m.DealContact.portal_id == m.Contact.portal_id,
-                        m.DealContact.contact_id == m.Contact.id,
-                    ),
-                )
-                .where(
-                    m.DealContact.portal_id == p,
-                    m.DealContact.deal_id == deal_id,
-                    m.Contact.archived.is_(False),
-                    owner_clause(viewer, "contact", m.Contact.owner_id),
-                )
-                .order_by(m.Contact.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    companies = (
-        (
-            await session.execute(
-                select(m.Company)
-                .join(
-                    m.DealCompany,
-                    and_(
-                        m.DealCompany.portal_id == m.Company.portal_id,
-                        m.DealCompany.company_id == m.Company.id,
-                    ),
-                )
-                .where(
-                    m.DealCompany.portal_id == p,
-                    m.DealCompany.deal_id == deal_id,
-                    m.Company.archived.is_(False),
-                    owner_clause(viewer, "company", m.Company.owner_id),
-                )
-                .order_by(m.Company.id)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    contacts = await _associated(session, viewer, deal_id, "contact", m.Contact, m.DealContact.contact_id)
+    companies = await _associated(session, viewer, deal_id, "company", m.Company, m.DealCompany.company_id)
     contact_ids = [c.id for c in contacts]
     company_ids = [c.id for c in companies]
 
@@ -261,6 +217,30 @@ async def deal_context(
     )
     ctx.fingerprint = fingerprint(ctx)
     return ctx
+
+
+async def _associated(
+    session: AsyncSession, viewer: Viewer, deal_id: str, kind: str, record: Any, link_col: Any
+) -> list[Any]:
+    """The deal's contacts or companies that the viewer's scope for that type admits."""
+    link = link_col.class_
+    return list(
+        (
+            await session.execute(
+                select(record)
+                .join(link, and_(link.portal_id == record.portal_id, link_col == record.id))
+                .where(
+                    link.portal_id == viewer.portal_id,
+                    link.deal_id == deal_id,
+                    record.archived.is_(False),
+                    owner_clause(viewer, kind, record.owner_id),
+                )
+                .order_by(record.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
 
 
 async def _paths_of(
