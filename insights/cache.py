@@ -1,8 +1,10 @@
-"""The insight cache: key → stored insight id. In-process LRU; Redis when ``REDIS_URL`` is set.
+"""The insight cache: key → the insight's JSON as served. In-process LRU; Redis when ``REDIS_URL`` is set.
 
-The key is built from version counters (see ``pipeline.cache_key``), so an entry can never be
-served after the deal's timeline, the account's permissions or settings changed: no invalidation
-messages are needed, stale keys simply stop being asked for and age out.
+The key (``pipeline.cache_key``) starts with the deployment id and holds the viewer and the version
+counters, so an entry is served only to the viewer it was built for, by the deployment (database)
+that built it, and never after the deal's timeline, the account's permissions or settings changed:
+no invalidation messages are needed, stale keys simply stop being asked for and age out. The
+values are CRM text the viewer may see: Redis must be as private as the database.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Shared between API processes; values are insight ids (no CRM data leaves the database)."""
+    """Shared between the API processes of one deployment (keys carry its id, see the module doc)."""
 
     def __init__(self, url: str, ttl_s: int = 36 * 3600) -> None:
         import redis.asyncio as redis

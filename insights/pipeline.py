@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,9 +28,10 @@ from insights.cache import InsightCache, MemoryCache
 from insights.config import Settings
 from insights.context import ActivityItem, DealContext
 from insights.crm.models import Account, Deal
+from insights.deployment import deployment_id
 from insights.insight_store import StoredInsight, find_by_input, record_view, to_response
 from insights.llm import LLM, ModelUnavailable, Usage
-from insights.permissions.filters import deal_visible_clause
+from insights.permissions.readable import deal_readable
 from insights.permissions.viewer import Viewer
 from insights.prompts import SECTIONS, PromptSet, load_prompts
 from insights.retrieval import deal_context
@@ -168,13 +170,23 @@ class InsightService:
         self.cache = cache or MemoryCache()
         self.llm = llm or (LLM(settings) if settings.model else None)
         self.prompts = load_prompts()
+        self._deployment: str | None = None
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
         self.mode = (
             settings.model_call_mode if settings.model_call_mode in ("sections", "combined") else "combined"
         )
 
-    def cache_key(self, viewer: Viewer, deal: Deal, account: Account, day: str) -> str:
+    async def deployment(self, session: AsyncSession) -> str:
+        """This database's deployment id (read once per process): the namespace of every cache
+        key, so deployments sharing one Redis never see each other's entries."""
+        if self._deployment is None:
+            self._deployment = await deployment_id(session)
+        return self._deployment
+
+    def cache_key(self, viewer: Viewer, deal: Deal, account: Account, day: str, deployment: str) -> str:
         return "|".join(
             [
+                deployment,
                 viewer.portal_id,
                 deal.id,
                 viewer.user_id,
@@ -198,7 +210,7 @@ class InsightService:
         now: datetime | None = None,
     ) -> Insight | None:
         """The viewer's insight on the deal, or None when they may not see it (→ 404)."""
-        now = now or datetime.now(UTC)
+        now = now or self.clock()
         row = (
             await session.execute(
                 select(Account, Deal)
@@ -209,7 +221,7 @@ class InsightService:
         if row is None:
             return None
         account, deal = row
-        key = self.cache_key(viewer, deal, account, now.date().isoformat())
+        key = self.cache_key(viewer, deal, account, now.date().isoformat(), await self.deployment(session))
         if not refresh and (hit := await self.cache.get(key)) is not None:
             metrics.CACHE.labels("hit").inc()
             return Insight.model_validate_json(hit).model_copy(update={"cached": True})
@@ -234,7 +246,7 @@ class InsightService:
         base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
         if not account.customer_analysis_enabled:
             visible = (
-                await session.execute(select(Deal.id).where(Deal.id == deal_id, deal_visible_clause(viewer)))
+                await session.execute(select(Deal.id).where(Deal.id == deal_id, deal_readable(viewer)))
             ).first()
             if visible is None:
                 return None

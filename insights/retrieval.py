@@ -1,6 +1,6 @@
 """The permission-aware retriever: the DealContext one viewer may see, filtered in SQL.
 
-Every read here starts from the viewer's filters (``permissions.filters``): the deal by its deal
+Every read here starts from the viewer's readable statements (``permissions.readable``): the deal by its deal
 scope or sharing; contacts and companies by their own scopes; activities by their type's scope AND
 by a path to the deal (the deal itself or a visible contact or company). The last 100 are taken
 after filtering, ordered by (time desc, id) so SQLite and PostgreSQL agree on ties. Nothing is read
@@ -14,7 +14,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, union, union_all
+from sqlalchemy import and_, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.context import (
@@ -27,21 +27,13 @@ from insights.context import (
     StageInfo,
 )
 from insights.crm import models as m
-from insights.permissions.filters import deal_visible_clause, owner_clause
+from insights.permissions.readable import activity_readable, deal_readable, record_readable
 from insights.permissions.viewer import Viewer
 
 TIMELINE_LIMIT = 100
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 REDACTED = "[hidden address]"
 OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
-
-
-def activity_visible(viewer: Viewer, types: tuple[str, ...]) -> ColumnElement[bool]:
-    """The scope of each activity's own type admits its owner."""
-    a = m.Activity
-    # The timeline (a few links) must drive the query, never the owners' activities (many).
-    probe = func.coalesce(a.owner_id, "")
-    return or_(*(and_(a.type == t, owner_clause(viewer, t, a.owner_id, probe=probe)) for t in types))
 
 
 async def deal_context(
@@ -56,7 +48,7 @@ async def deal_context(
     now = now or datetime.now(UTC)
     p = viewer.portal_id
     deal = (
-        await session.execute(select(m.Deal).where(m.Deal.id == deal_id, deal_visible_clause(viewer)))
+        await session.execute(select(m.Deal).where(m.Deal.id == deal_id, deal_readable(viewer)))
     ).scalar()
     if deal is None:
         return None
@@ -125,7 +117,7 @@ async def deal_context(
         )
 
     past = and_(
-        activity_visible(viewer, m.TIMELINE_TYPES), func.coalesce(a.occurred_at, a.occurred_at) <= now
+        activity_readable(viewer, m.TIMELINE_TYPES), func.coalesce(a.occurred_at, a.occurred_at) <= now
     )
     rows = (
         (await session.execute(on_timeline(a).where(past).order_by(a.occurred_at.desc(), a.id).limit(limit)))
@@ -139,7 +131,7 @@ async def deal_context(
         (
             await session.execute(
                 on_timeline(a)
-                .where(activity_visible(viewer, ("meeting",)), a.occurred_at > now)
+                .where(activity_readable(viewer, ("meeting",)), a.occurred_at > now)
                 .order_by(a.occurred_at, a.id)
                 .limit(20)
             )
@@ -152,7 +144,7 @@ async def deal_context(
             await session.execute(
                 on_timeline(a)
                 .where(
-                    activity_visible(viewer, ("task",)),
+                    activity_readable(viewer, ("task",)),
                     or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
                 )
                 .order_by(a.occurred_at, a.id)
@@ -229,12 +221,8 @@ async def _associated(
             await session.execute(
                 select(record)
                 .join(link, and_(link.portal_id == record.portal_id, link_col == record.id))
-                .where(
-                    link.portal_id == viewer.portal_id,
-                    link.deal_id == deal_id,
-                    record.archived.is_(False),
-                    owner_clause(viewer, kind, record.owner_id),
-                )
+                .where(link.portal_id == viewer.portal_id, link.deal_id == deal_id)
+                .where(record_readable(viewer, kind))
                 .order_by(record.id)
             )
         )
@@ -286,8 +274,7 @@ async def _known_addresses(session: AsyncSession, viewer: Viewer, rows: list[m.A
         select(m.Contact.email).where(
             m.Contact.portal_id == viewer.portal_id,
             m.Contact.email.in_(wanted),
-            m.Contact.archived.is_(False),
-            owner_clause(viewer, "contact", m.Contact.owner_id),
+            record_readable(viewer, "contact"),
         )
     )
     return {e for e in users if e} | {e for e in contacts if e}
@@ -328,22 +315,8 @@ def _item(r: m.Activity, via: dict[str, list[str]], allowed: set[str]) -> Activi
 
 
 def fingerprint(ctx: DealContext) -> str:
-    """Hash of exactly what is visible: ids and update times of everything in the context."""
-    d = ctx.deal
-    parts: list[Any] = [
-        d.id,
-        d.updated_at,
-        d.stage.id,
-        d.amount,
-        d.close_date,
-        d.deal_score,
-        d.next_step,
-        d.owner_id,
-        len(ctx.history),
-    ]
-    parts += [("c", c.id, c.name, c.email) for c in ctx.contacts]
-    parts += [("co", c.id, c.name) for c in ctx.companies]
-    for group in (ctx.activities, ctx.upcoming_meetings, ctx.open_tasks):
-        parts += [(x.id, x.updated_at, x.occurred_at, x.task_status, x.meeting_outcome) for x in group]
-    parts.append(ctx.activity_count)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    """Hash of exactly what this viewer may see, as they see it: every field of the context after
+    filtering and redaction (the viewer and the clock aside). Two viewers share a stored insight
+    only when these bytes are identical, so a redaction or a hidden record always tells them apart."""
+    body = ctx.model_dump_json(exclude={"viewer_id", "now", "fingerprint"})
+    return hashlib.sha256(body.encode()).hexdigest()[:32]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -14,7 +14,7 @@ from api.auth import ViewerDep
 from api.deps import SessionDep
 from api.errors import ProblemError
 from insights.crm.models import Deal, PipelineStage
-from insights.permissions.filters import deal_visible_clause
+from insights.permissions.readable import deal_readable, newest_visible_activity
 
 router = APIRouter(prefix="/v1", tags=["deals"])
 
@@ -38,16 +38,29 @@ class BadCursor(ProblemError):
     detail = "Invalid value for: cursor."
 
 
+MAX_OFFSET = 1_000_000
+
+
+def _offset(cursor: str | None) -> int:
+    """The opaque cursor is a base64 JSON offset; anything else is the client's error (422)."""
+    if not cursor:
+        return 0
+    try:
+        value = json.loads(base64.urlsafe_b64decode(cursor.encode()))["o"]
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise BadCursor() from None
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_OFFSET:
+        raise BadCursor()
+    return value
+
+
 @router.get("/deals", response_model=DealPage)
 async def list_deals(
     viewer: ViewerDep, session: SessionDep, limit: int = Query(50, ge=1, le=200), cursor: str | None = None
 ) -> DealPage:
-    offset = 0
-    if cursor:
-        try:
-            offset = int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["o"])
-        except Exception:
-            raise BadCursor() from None
+    offset = _offset(cursor)
+    # ordered by the newest activity THIS viewer sees on each deal (hidden ones never move a deal)
+    newest = newest_visible_activity(viewer, datetime.now(UTC))
     rows = (
         await session.execute(
             select(Deal, PipelineStage.label)
@@ -57,8 +70,9 @@ async def list_deals(
                 & (PipelineStage.pipeline_id == Deal.pipeline_id)
                 & (PipelineStage.id == Deal.stage_id),
             )
-            .where(deal_visible_clause(viewer))
-            .order_by(Deal.last_activity_at.desc().nulls_last(), Deal.id)
+            .outerjoin(newest, newest.c.deal_id == Deal.id)
+            .where(deal_readable(viewer))
+            .order_by(newest.c.newest.desc().nulls_last(), Deal.id)
             .offset(offset)
             .limit(limit + 1)
         )

@@ -76,7 +76,7 @@ async def test_leak_metric_reports_an_injected_permission_bug(tmp_path: Path, mo
     clean = await run_suite(folder, "record")
     assert clean.metrics["leaks"] == 0
     # the bug: activity scopes ignored, so Ben's timeline includes Ana's budget-cut email
-    monkeypatch.setattr(insights.retrieval, "activity_visible", lambda viewer, types: true())
+    monkeypatch.setattr(insights.retrieval, "activity_readable", lambda viewer, types: true())
     leaky = await run_suite(folder, "record")
     assert leaky.metrics["leaks"] > 0 and not leaky.cases[0].passed
     assert any(f.startswith("leak:") for f in leaky.cases[0].failures)

@@ -16,6 +16,7 @@ from insights.config import Settings
 from insights.crm.importer import import_records
 from insights.crm.reader import iter_document
 from insights.tokens import mint_token
+from tests.conftest import DEMO_NOW
 from tests.llm_fakes import API_BASE, MODEL, URL, completion, prompt_of, scripted
 
 
@@ -35,6 +36,7 @@ def ai_settings(settings: Settings, **extra) -> Settings:
 @asynccontextmanager
 async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(settings)
+    app.state.insights.clock = lambda: DEMO_NOW  # the demo data is anchored at this clock
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
