@@ -5,6 +5,8 @@ service (one InsightService with its cache and stored insights), not only the re
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -108,6 +110,15 @@ def account(portal: str = "p1", canary: str = "CANARY") -> dict[str, Any]:
     }
 
 
+@asynccontextmanager
+async def api_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings)
+    transport = httpx.ASGITransport(app=app)
+    client = httpx.AsyncClient(transport=transport, base_url="http://t")
+    async with app.router.lifespan_context(app), client as c:
+        yield c
+
+
 async def load(sessionmaker: Any, doc: dict[str, Any]) -> None:
     async with sessionmaker() as s:
         report = await import_records(s, iter_document(doc))
@@ -156,19 +167,17 @@ async def test_deal_list_is_ordered_by_what_the_viewer_sees(sessionmaker, settin
     """d1's newest activity is Alma's private email (12 h ago): for Alma d1 comes first; for Bo, who
     may not see it, d2 (his note a day ago) is newer than d1 (his note two days ago)."""
     await load(sessionmaker, account())
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+    async with api_client(settings) as c:
 
-            async def order(user: str) -> list[str]:
-                auth = {"Authorization": f"Bearer {mint_token(settings, user, 'p1')}"}
-                r = await c.get("/v1/deals", headers=auth)
-                assert r.status_code == 200
-                return [d["id"] for d in r.json()["items"]]
+        async def order(user: str) -> list[str]:
+            auth = {"Authorization": f"Bearer {mint_token(settings, user, 'p1')}"}
+            r = await c.get("/v1/deals", headers=auth)
+            assert r.status_code == 200
+            return [d["id"] for d in r.json()["items"]]
 
-            # the API's clock is today's; the data is older than that, so both stay in the past
-            assert await order("u1") == ["d1", "d2"]
-            assert await order("u2") == ["d2", "d1"]
+        # the API's clock is today's; the data is older than that, so both stay in the past
+        assert await order("u1") == ["d1", "d2"]
+        assert await order("u2") == ["d2", "d1"]
 
 
 @pytest.mark.parametrize(
@@ -176,11 +185,9 @@ async def test_deal_list_is_ordered_by_what_the_viewer_sees(sessionmaker, settin
 )
 async def test_bad_cursors_are_422_not_500(sessionmaker, settings: Settings, cursor: str) -> None:
     await load(sessionmaker, account())
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
-            auth = {"Authorization": f"Bearer {mint_token(settings, 'u1', 'p1')}"}
-            r = await c.get(f"/v1/deals?cursor={cursor}", headers=auth)
+    async with api_client(settings) as c:
+        auth = {"Authorization": f"Bearer {mint_token(settings, 'u1', 'p1')}"}
+        r = await c.get(f"/v1/deals?cursor={cursor}", headers=auth)
     assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
 
 
