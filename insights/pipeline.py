@@ -191,7 +191,9 @@ class InsightService:
                 deal.id,
                 viewer.user_id,
                 f"t{deal.timeline_version}",
-                f"p{account.permissions_version}",
+                # the version this viewer was resolved from, not the account's current one: a viewer
+                # resolved just before a permission change never files an entry under the new version
+                f"p{viewer.permissions_version}",
                 f"s{account.settings_version}",
                 self.prompts.version,
                 self.llm.model if self.llm else "-",
@@ -211,11 +213,13 @@ class InsightService:
     ) -> Insight | None:
         """The viewer's insight on the deal, or None when they may not see it (→ 404)."""
         now = now or self.clock()
+        # the deal's version counter, read through the viewer's readable statement: a deal they
+        # may not see answers None here, before any cache or retrieval is consulted
         row = (
             await session.execute(
                 select(Account, Deal)
                 .join(Deal, Deal.portal_id == Account.id)
-                .where(Account.id == viewer.portal_id, Deal.id == deal_id)
+                .where(Account.id == viewer.portal_id, Deal.id == deal_id, deal_readable(viewer))
             )
         ).first()
         if row is None:
@@ -244,12 +248,7 @@ class InsightService:
         refresh: bool,
     ) -> Insight | None:
         base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
-        if not account.customer_analysis_enabled:
-            visible = (
-                await session.execute(select(Deal.id).where(Deal.id == deal_id, deal_readable(viewer)))
-            ).first()
-            if visible is None:
-                return None
+        if not account.customer_analysis_enabled:  # the deal was read as readable by insight_for
             return await self._store(
                 session,
                 viewer,
