@@ -3,26 +3,25 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.deps import SessionDep
-from api.errors import install_error_handlers, problem
+from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_responses
+from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
 from api.routers import account_settings, crm_import, deals, insights
-from insights import metrics
 from insights.cache import make_cache
 from insights.config import Settings, get_settings
 from insights.db import make_engine, make_sessionmaker
-from insights.llm import LLM
+from insights.llm import LLM, quiet_prompt_loggers
 from insights.migrate import upgrade
 from insights.permissions.viewer import ViewerCache
 from insights.pipeline import InsightService
@@ -33,6 +32,7 @@ STATIC = Path(__file__).parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
+    quiet_prompt_loggers(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -59,24 +59,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.viewers = ViewerCache()
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return problem(413, "The request body is too large.")
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        metrics.REQUESTS.labels(request.method, route, str(response.status_code)).inc()
-        metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
-        return response
+    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
 
-    for module in (deals, insights, account_settings, crm_import):
-        app.include_router(module.router)
+    # Every /v1 answer other than success is a documented Problem (problem+json).
+    for module in (deals, account_settings, crm_import):
+        app.include_router(module.router, responses=V1_PROBLEMS)
+    app.include_router(insights.router, responses={**V1_PROBLEMS, **problem_responses(429)})
     try:
         from api.routers import guided_actions
 
-        app.include_router(guided_actions.router)
+        app.include_router(guided_actions.router, responses=V1_PROBLEMS)
     except ImportError:  # the guided-actions module is optional until it lands
         pass
 
@@ -84,19 +76,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get("/readyz", tags=["operations"], responses=problem_responses(503))
     async def readyz(session: SessionDep) -> JSONResponse:
         try:
             await session.execute(text("SELECT 1"))
         except Exception:
-            return JSONResponse({"status": "database unreachable"}, status_code=503)
+            return problem(503, "The database is unreachable.")
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def prometheus() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    if settings.environment == "development":
+    if settings.dev_endpoints:  # DemoSettings only (``insights demo``): never from the environment
         from api.routers import dev
 
         app.include_router(dev.router)

@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import Unauthorized
 from insights.permissions import Viewer
 from insights.tokens import InvalidToken, TokenClaims, verify_token
 
+# Declares the bearer scheme in OpenAPI (generated clients send it); we answer the 401 ourselves.
+bearer = HTTPBearer(auto_error=False, description="A signed token: `insights token USER_ID`.")
 
-def bearer_claims(request: Request, settings: SettingsDep) -> TokenClaims:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+
+def bearer_claims(
+    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> TokenClaims:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthorized()
     try:
-        return verify_token(settings, token.strip())
+        return verify_token(settings, credentials.credentials.strip())
     except InvalidToken:
         raise Unauthorized() from None
 

@@ -7,10 +7,12 @@ trace, SQL or prompt text: nothing a viewer could use to learn about data they m
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("api.errors")
@@ -29,6 +31,30 @@ TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. `query.limit`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """An error body (RFC 9457), served as ``application/problem+json``."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = Field(None, description="422 only: the offending fields.")
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a router: these statuses answer a ``Problem`` (as problem+json)."""
+    return {s: {"model": Problem, "description": TITLES[s]} for s in statuses}
+
+
+# Every /v1 route may answer these; routers add the ones only they give (429 on refresh).
+V1_PROBLEMS = problem_responses(401, 403, 404, 413, 422)
 
 
 class ProblemError(Exception):
@@ -66,9 +92,14 @@ class TooManyRequests(ProblemError):
     detail = "Too many requests; try again later."
 
 
-class PayloadTooLarge(ProblemError):
-    status = 413
+class BodyTooLarge(StarletteHTTPException):
+    """Raised while the body streams in (see api.middleware). An HTTPException so that FastAPI's
+    body parsing re-raises it instead of turning it into a 400."""
+
     detail = "The request body is too large."
+
+    def __init__(self) -> None:
+        super().__init__(413, self.detail)
 
 
 def problem(
@@ -105,7 +136,27 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = ", ".join(e["field"] for e in errors) or "request"
         return problem(422, f"Invalid value for: {fields}.", extra={"errors": errors})
 
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _problems_as_problem_json(generate())  # generate() stores the schema it returns
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error: %s", type(exc).__name__)
         return problem(500, "Something went wrong on our side.")
+
+
+def _problems_as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents ``responses=`` models in the route's media type: errors are problem+json."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content")
+                if status[:1] in "45" and content:  # json, or text/plain on the copy route
+                    response["content"] = {PROBLEM: next(iter(content.values()))}
+    return schema

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlalchemy import delete, select
 
-from insights.config import Settings, get_settings
+from insights.config import Settings, demo_settings, get_settings, token_settings
 from insights.db import make_engine, make_sessionmaker
 from insights.migrate import upgrade
 
@@ -81,7 +81,9 @@ def demo(
     from insights.crm.demo import demo_accounts
     from insights.tokens import mint_token
 
-    settings = get_settings()
+    # The demo's own settings: dev endpoints for the widget, and a random signing key kept in the
+    # user data dir (unless INSIGHTS_TOKEN_KEY is set) that ``insights token`` reads too.
+    settings = demo_settings()
     with console.status("Loading the demo accounts…"):
         today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
         _run(_import_docs(settings, demo_accounts(today)))
@@ -222,12 +224,12 @@ def token(
     ttl: Annotated[int | None, typer.Option(help="Seconds.")] = None,
     scope: Annotated[str | None, typer.Option(help="'import' for an integration token.")] = None,
 ) -> None:
-    """Print a signed bearer token for a user (for local use)."""
+    """Print a signed bearer token for a user (INSIGHTS_TOKEN_KEY, else the key of ``insights demo``)."""
     from insights.tokens import mint_token
 
     print(
         mint_token(
-            get_settings(),
+            token_settings(),
             None if scope == "import" and user_id == "-" else user_id,
             account,
             ttl_s=ttl,

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Public (it is in this file): accepted only with an explicit INSIGHTS_ENV=development.
 DEV_TOKEN_KEY = "dev-only-insecure-key-change-me-0123456789"
+MIN_TOKEN_KEY_BYTES = 32
+
+
+def data_dir() -> Path:
+    """The user data dir: the default SQLite database and the demo's token key live here."""
+    return Path(user_data_dir("deal-insights", appauthor=False))
 
 
 def default_database_url() -> str:
-    data_dir = Path(user_data_dir("deal-insights", appauthor=False))
-    return f"sqlite+aiosqlite:///{data_dir / 'insights.db'}"
+    return f"sqlite+aiosqlite:///{data_dir() / 'insights.db'}"
 
 
 def async_database_url(url: str) -> str:
@@ -33,7 +42,8 @@ def async_database_url(url: str) -> str:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    environment: str = Field("development", alias="INSIGHTS_ENV")
+    # Fail closed: a deployment that sets nothing is production (no dev key, no dev endpoints).
+    environment: str = Field("production", alias="INSIGHTS_ENV")
     database_url: str = Field(default_factory=default_database_url, alias="DATABASE_URL")
     model: str | None = Field(None, alias="INSIGHTS_MODEL")
     model_api_base: str | None = Field(None, alias="INSIGHTS_MODEL_API_BASE")
@@ -47,11 +57,15 @@ class Settings(BaseSettings):
     # "sections" = three concurrent calls sharing one context prefix.
     model_call_mode: str = Field("combined", alias="INSIGHTS_MODEL_CALL_MODE")
     redis_url: str | None = Field(None, alias="REDIS_URL")
-    token_key: str = Field(DEV_TOKEN_KEY, alias="INSIGHTS_TOKEN_KEY")
+    token_key: str = Field("", alias="INSIGHTS_TOKEN_KEY")
     token_ttl_s: int = Field(12 * 3600, alias="INSIGHTS_TOKEN_TTL")
     refresh_per_minute: int = Field(6, alias="INSIGHTS_REFRESH_PER_MINUTE")
     max_body_bytes: int = Field(50 * 1024 * 1024, alias="INSIGHTS_MAX_BODY_BYTES")
     log_level: str = Field("INFO", alias="INSIGHTS_LOG_LEVEL")
+    # Opt-in: lets litellm's own loggers follow INSIGHTS_LOG_LEVEL, and they write whole prompts.
+    log_prompts: bool = Field(False, alias="INSIGHTS_LOG_PROMPTS")
+    # Not a field: no environment variable can turn the unauthenticated dev endpoints on.
+    dev_endpoints: ClassVar[bool] = False
 
     @field_validator("database_url")
     @classmethod
@@ -59,9 +73,17 @@ class Settings(BaseSettings):
         return async_database_url(v)
 
     @model_validator(mode="after")
-    def _no_placeholder_secret_in_production(self) -> Settings:
-        if self.environment != "development" and self.token_key == DEV_TOKEN_KEY:
-            raise ValueError("INSIGHTS_TOKEN_KEY must be set outside development")
+    def _token_key_fails_closed(self) -> Settings:
+        if self.environment == "development":
+            self.token_key = self.token_key or DEV_TOKEN_KEY
+            return self
+        hint = "set it to a random secret, e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        if not self.token_key:
+            raise ValueError(f"INSIGHTS_TOKEN_KEY is required outside INSIGHTS_ENV=development: {hint}")
+        if self.token_key == DEV_TOKEN_KEY:
+            raise ValueError(f"INSIGHTS_TOKEN_KEY is the public development key: {hint}")
+        if len(self.token_key.encode()) < MIN_TOKEN_KEY_BYTES:
+            raise ValueError(f"INSIGHTS_TOKEN_KEY must be at least {MIN_TOKEN_KEY_BYTES} bytes: {hint}")
         return self
 
     @property
@@ -69,6 +91,61 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+class DemoSettings(Settings):
+    """What ``insights demo`` runs with: the same settings plus the widget's dev endpoints."""
+
+    dev_endpoints: ClassVar[bool] = True
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+class _TokenKeyOnly(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    token_key: str = Field("", alias="INSIGHTS_TOKEN_KEY")
+
+
+def demo_key_path() -> Path:
+    return data_dir() / "demo-token-key"
+
+
+def read_demo_key() -> str | None:
+    try:
+        return demo_key_path().read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def demo_key() -> str:
+    """The demo's signing key: random, written once (mode 0600) beside the default database."""
+    path = demo_key_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # an earlier demo run (or a concurrent one) wrote it
+        return read_demo_key() or _replace_empty_key(path)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        key = secrets.token_urlsafe(48)
+        f.write(key)
+    return key
+
+
+def _replace_empty_key(path: Path) -> str:
+    path.unlink(missing_ok=True)
+    return demo_key()
+
+
+def demo_settings() -> DemoSettings:
+    """Settings of ``insights demo``: INSIGHTS_TOKEN_KEY when set, else the demo key file."""
+    if _TokenKeyOnly().token_key:
+        return DemoSettings()
+    return DemoSettings(INSIGHTS_TOKEN_KEY=demo_key())
+
+
+def token_settings() -> Settings:
+    """Settings of ``insights token``: signs with the running demo's key unless one is configured."""
+    if not _TokenKeyOnly().token_key and (key := read_demo_key()):
+        return Settings(INSIGHTS_TOKEN_KEY=key)
+    return get_settings()

@@ -3,7 +3,8 @@
 Nothing else imports litellm. Transient failures (rate limits, timeouts, 5xx, dropped connections)
 are retried with exponential backoff inside a total time budget; an answer that is not the JSON we
 asked for is asked again once. Whatever happens, callers get a parsed answer or ``ModelUnavailable``.
-Prompt text is never logged at INFO.
+Prompt text is never logged, at any level: litellm's loggers (and the SDKs under it) write whole
+requests at DEBUG, so they stay at WARNING unless INSIGHTS_LOG_PROMPTS=true.
 """
 
 from __future__ import annotations
@@ -48,11 +49,36 @@ class Usage:
         self.seconds = max(self.seconds, other.seconds)
 
 
-def _litellm() -> Any:
-    import litellm
+# Loggers that write whole requests (prompts: CRM text) at DEBUG; "openai" is the SDK under litellm.
+PROMPT_LOGGERS = ("LiteLLM", "LiteLLM Proxy", "LiteLLM Router", "litellm", "openai")
+_log_prompts = False
+_litellm_module: Any = None
 
-    litellm.suppress_debug_info = True
-    return litellm
+
+def quiet_prompt_loggers(settings: Settings) -> None:
+    """Keep the prompt-writing loggers at WARNING whatever the service's level, unless
+    INSIGHTS_LOG_PROMPTS=true (then they follow INSIGHTS_LOG_LEVEL)."""
+    global _log_prompts
+    _log_prompts = settings.log_prompts
+    _apply_log_levels(_litellm_module)
+
+
+def _apply_log_levels(litellm: Any) -> None:
+    for name in PROMPT_LOGGERS:
+        logging.getLogger(name).setLevel(logging.NOTSET if _log_prompts else logging.WARNING)
+    if litellm is not None:  # set_verbose makes litellm print() prompts, past any logging config
+        litellm.set_verbose = litellm._logging.set_verbose = _log_prompts and litellm.set_verbose
+
+
+def _litellm() -> Any:
+    global _litellm_module
+    if _litellm_module is None:
+        import litellm
+
+        litellm.suppress_debug_info = True
+        _apply_log_levels(litellm)  # its import may have set levels of its own loggers
+        _litellm_module = litellm
+    return _litellm_module
 
 
 def _transient(exc: BaseException) -> bool:
@@ -89,6 +115,7 @@ class LLM:
             raise ValueError("no model configured")
         self.model = settings.model
         self.settings = settings
+        quiet_prompt_loggers(settings)
 
     @staticmethod
     def warm_up() -> None:

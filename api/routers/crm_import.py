@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request
 
 from api.auth import ClaimsDep
 from api.deps import SessionDep
-from api.errors import Forbidden, PayloadTooLarge, ProblemError
+from api.errors import Forbidden, ProblemError
 from insights.crm.importer import ImportAborted, ImportReport, import_records
 from insights.crm.reader import FormatError, iter_document
 from insights.permissions import load_viewer
@@ -16,8 +17,30 @@ from insights.permissions import load_viewer
 router = APIRouter(prefix="/v1", tags=["crm import"])
 
 
+# A CRM v3 record is under ten levels deep (record > associations > type > results > item).
+MAX_DEPTH = 64
+
+
 class BadBatch(ProblemError):
     status = 422
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _deeper_than(doc: Any, limit: int) -> bool:
+    """Nesting depth over ``limit``, walked without recursion."""
+    stack = [(doc, 1)]
+    while stack:
+        value, depth = stack.pop()
+        children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict | list):
+                if depth + 1 > limit:
+                    return True
+                stack.append((child, depth + 1))
+    return False
 
 
 @router.post("/crm/import", response_model=ImportReport)
@@ -29,17 +52,15 @@ async def crm_import(
         viewer = await load_viewer(session, claims.portal_id, claims.user_id or "")
         if viewer is None or not viewer.super_admin:
             raise Forbidden("Only super admins or integration tokens may import.")
-    limit = request.app.state.settings.max_body_bytes
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > limit:
-            raise PayloadTooLarge()
+    raw = await request.body()  # capped at INSIGHTS_MAX_BODY_BYTES as it streams (api.middleware)
     try:
-        doc = json.loads(raw)
-        report = await import_records(session, iter_document(doc), account_id=claims.portal_id, atomic=atomic)
-    except json.JSONDecodeError:
+        doc = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError, bad UTF-8, NaN, nesting past the C stack
         raise BadBatch("The body is not valid JSON.") from None
+    if _deeper_than(doc, MAX_DEPTH):  # would exhaust the stack later, where values are copied
+        raise BadBatch(f"The body nests deeper than {MAX_DEPTH} levels.")
+    try:
+        report = await import_records(session, iter_document(doc), account_id=claims.portal_id, atomic=atomic)
     except (FormatError, ImportAborted) as exc:
         raise BadBatch(str(exc)) from None
     if report.aborted:

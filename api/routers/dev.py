@@ -1,5 +1,7 @@
-"""Development helpers for the reference widget: demo users and tokens. Mounted only when
-``INSIGHTS_ENV=development`` (the default of ``insights demo``), never in production."""
+"""Development helpers for the reference widget: demo users and tokens, unauthenticated.
+
+Mounted only by ``insights demo`` (``DemoSettings.dev_endpoints``): no environment variable turns
+them on, so a deployment that sets nothing never hands out tokens."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ import uvicorn
 from sqlalchemy import select
 
 from api.app import create_app
-from insights.config import Settings
+from insights.config import DemoSettings, Settings
 from insights.insight_store import InsightFeedback
 from tests.llm_fakes import URL, scripted
 from tests.pipeline.test_insights import ai_settings
@@ -50,7 +50,13 @@ def free_port() -> int:
 def serving(settings: Settings) -> Iterator[str]:
     port = free_port()
     srv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        # the widget picks its user through the dev endpoints, which only ``insights demo`` mounts
+        uvicorn.Config(
+            create_app(DemoSettings(**settings.model_dump(by_alias=True))),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
     )
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -1,0 +1,81 @@
+"""Bad input is a 4xx problem+json, never a 5xx (issue 10, item 7: the HTTP part)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from api.app import create_app
+from tests.pipeline.test_insights import auth, client_for
+
+PROBLEM = "application/problem+json"
+
+
+def chunks(n: int, size: int) -> AsyncIterator[bytes]:
+    """A body httpx sends chunked, with no Content-Length."""
+
+    async def gen() -> AsyncIterator[bytes]:
+        yield b'{"notes": ["'
+        for _ in range(n):
+            yield b"x" * size
+        yield b'"]}'
+
+    return gen()
+
+
+async def test_chunked_body_without_length_is_capped_as_it_streams(demo, settings) -> None:
+    small = settings.model_copy(update={"max_body_bytes": 1000})
+    async with client_for(small) as c:
+        dana = auth(small, "100")
+        r = await c.post("/v1/crm/import", headers=dana, content=chunks(20, 100))
+        assert r.status_code == 413 and r.headers["content-type"].startswith(PROBLEM)
+        assert r.json()["status"] == 413
+        # FastAPI parses this body itself: still a 413, not its generic 400
+        r = await c.patch("/v1/settings", headers=dana, content=chunks(20, 100))
+        assert r.status_code == 413 and r.headers["content-type"].startswith(PROBLEM)
+        r = await c.post("/v1/crm/import", headers=dana, content=chunks(2, 100))
+        assert r.status_code == 200 and r.json()["rejected"]  # under the cap: read and judged
+
+
+async def test_deeply_nested_json_on_import_is_a_422(demo, settings) -> None:
+    async with client_for(settings) as c:
+        dana = auth(settings, "100")
+        r = await c.post("/v1/crm/import", headers=dana, content=b"[" * 100_000 + b"]" * 100_000)
+        assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)
+        assert "not valid JSON" in r.json()["detail"]
+        deep: object = "x"
+        for _ in range(500):  # parses, but would blow the stack where values are copied
+            deep = [deep]
+        note = {"id": "n-deep", "properties": {"hs_note_body": deep}}
+        r = await c.post("/v1/crm/import", headers=dana, json={"notes": [note]})
+        assert r.status_code == 422 and "deeper than" in r.json()["detail"]
+
+
+async def test_bad_encodings_and_constants_on_import_are_422(demo, settings) -> None:
+    async with client_for(settings) as c:
+        dana = auth(settings, "100")
+        for body in (b'{"notes": ["\xff\xfe"]}', b'{"notes": [NaN]}', b'{"notes": [' + b"9" * 5000 + b"]}"):
+            r = await c.post("/v1/crm/import", headers=dana, content=body)
+            assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), body[:20]
+
+
+async def test_metrics_come_from_a_pure_asgi_middleware(demo, settings) -> None:
+    app = create_app(settings)
+    assert not any(m.cls is BaseHTTPMiddleware for m in app.user_middleware)
+    async with client_for(settings) as c:
+        await c.get("/v1/deals", headers=auth(settings, "101"))
+        await c.post("/v1/crm/import", headers=auth(settings, "100"), content=b"[" * 5000)
+        text = (await c.get("/metrics")).text
+    assert 'insights_http_requests_total{method="GET",route="/v1/deals",status="200"}' in text
+    assert 'route="/v1/crm/import",status="422"' in text
+
+
+async def test_validation_errors_are_problems_naming_the_field(demo, settings) -> None:
+    async with client_for(settings) as c:
+        r = await c.get("/v1/deals?limit=zero", headers=auth(settings, "101"))
+    assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)
+    body = r.json()
+    assert body["errors"] == [{"field": "query.limit", "message": body["errors"][0]["message"]}]
+    assert "zero" not in json.dumps(body)
