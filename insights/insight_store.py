@@ -7,14 +7,17 @@ they may give feedback on it or fetch it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, Index, Integer, String, Text, select
+from sqlalchemy import JSON, Float, Index, Integer, String, Text, and_, delete, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from insights.crm import models as crm
 from insights.crm.models import Id, UTCDateTime
+from insights.crm.sql import chunks
 from insights.db import Base
 from insights.schemas import Insight
 
@@ -116,3 +119,80 @@ async def shown_insight(
 
 def to_response(row: StoredInsight, *, cached: bool) -> Insight:
     return Insight.model_validate({**row.body, "cached": cached})
+
+
+def cited_activities(body: Mapping[str, Any]) -> set[str]:
+    """The activities a stored insight cites: its recent items, risks and buyer goals."""
+    ids: set[Any] = {i.get("activity_id") for i in (body.get("recent_activity") or {}).get("items") or []}
+    for section in ("risks", "buyer_goals"):
+        for entry in body.get(section) or []:
+            ids.update(entry.get("activity_ids") or [])
+    return {i for i in ids if isinstance(i, str)}
+
+
+async def purge_insights(session: AsyncSession, portal_id: str, deal_ids: Iterable[str]) -> int:
+    """Delete the stored insights of these deals whose sources are gone, with their view rows, so
+    they are never reused or fetched again: every insight of a deal that is archived (or gone), and
+    each one citing an activity no longer on its deal's timeline (archived, deleted, or reached only
+    through a contact or company now archived). Feedback rows stay, with their rating and comment;
+    the body they were about goes (the export then leaves them out). Returns how many went."""
+    purge: list[str] = []
+    for deals in chunks(sorted(set(deal_ids)), 200):
+        stored = (
+            await session.execute(
+                select(StoredInsight.id, StoredInsight.deal_id, StoredInsight.body).where(
+                    StoredInsight.portal_id == portal_id, StoredInsight.deal_id.in_(deals)
+                )
+            )
+        ).all()
+        if not stored:
+            continue
+        d = crm.Deal
+        live = set(
+            await session.scalars(
+                select(d.id).where(d.portal_id == portal_id, d.id.in_(deals), d.archived.is_(False))
+            )
+        )
+        cited = {r.id: cited_activities(r.body or {}) for r in stored}
+        on_timeline: set[tuple[str, str]] = set()
+        for acts in chunks(sorted(set().union(*cited.values()))):
+            rows = await session.execute(_timeline_pairs(portal_id, list(deals), list(acts)))
+            on_timeline.update((r.deal_id, r.activity_id) for r in rows)
+        purge += [
+            r.id
+            for r in stored
+            if r.deal_id not in live or any((r.deal_id, a) not in on_timeline for a in cited[r.id])
+        ]
+    for ids in chunks(purge):
+        await session.execute(
+            delete(InsightView).where(InsightView.portal_id == portal_id, InsightView.insight_id.in_(ids))
+        )
+        await session.execute(
+            delete(StoredInsight).where(StoredInsight.portal_id == portal_id, StoredInsight.id.in_(ids))
+        )
+    return len(purge)
+
+
+def _timeline_pairs(portal_id: str, deal_ids: list[str], activity_ids: list[str]) -> Any:
+    """(deal_id, activity_id) among these where the activity is live and linked to the deal itself
+    or to one of its contacts or companies that is not archived: the deal's timeline for anyone."""
+    a, link = crm.Activity, crm.ActivityLink
+    live = and_(a.portal_id == link.portal_id, a.id == link.activity_id, a.archived.is_(False))
+    mine = and_(link.portal_id == portal_id, link.activity_id.in_(activity_ids))
+    direct = (
+        select(link.object_id.label("deal_id"), link.activity_id)
+        .join(a, live)
+        .where(mine, link.object_type == "deal", link.object_id.in_(deal_ids))
+    )
+    via = [
+        select(assoc.deal_id, link.activity_id)
+        .join(rec, and_(rec.portal_id == assoc.portal_id, rec.id == col, rec.archived.is_(False)))
+        .join(link, and_(link.portal_id == assoc.portal_id, link.object_type == kind, link.object_id == col))
+        .join(a, live)
+        .where(mine, assoc.portal_id == portal_id, assoc.deal_id.in_(deal_ids))
+        for assoc, kind, rec, col in (
+            (crm.DealContact, "contact", crm.Contact, crm.DealContact.contact_id),
+            (crm.DealCompany, "company", crm.Company, crm.DealCompany.company_id),
+        )
+    ]
+    return union_all(direct, *via)

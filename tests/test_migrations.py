@@ -1,21 +1,36 @@
-"""Alembic: a fresh database upgraded to head matches the models exactly; upgrading is idempotent."""
+"""Alembic: a fresh database upgraded to head matches the models exactly; upgrading is idempotent;
+an upgrade from the last release backfills what the new tables must hold."""
 
 from __future__ import annotations
 
+import importlib
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from insights.config import Settings
 from insights.db import Base, drop_schema, make_engine
-from insights.migrate import upgrade
+from insights.migrate import alembic_config, upgrade
+from insights.retrieval import EMAIL_RE
+
+HEAD = "0002"
 
 
-async def test_upgrade_from_empty_matches_the_models(settings: Settings, engine) -> None:
+async def _empty(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
     await drop_schema(engine)  # start from nothing (the fixture created the tables with create_all)
     async with engine.begin() as conn:
         await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    fresh = make_engine(settings.database_url)
+    return make_engine(settings.database_url)
+
+
+async def test_upgrade_from_empty_matches_the_models(settings: Settings, engine) -> None:
+    fresh = await _empty(settings, engine)
     await upgrade(fresh)
     await upgrade(fresh)  # idempotent
 
@@ -26,4 +41,44 @@ async def test_upgrade_from_empty_matches_the_models(settings: Settings, engine)
         changes = await conn.run_sync(diff)
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     await fresh.dispose()
-    assert changes == [] and version == "0001"
+    assert changes == [] and version == HEAD
+
+
+async def test_upgrade_from_0001_backfills_the_addresses_in_stored_activities(
+    settings: Settings, engine
+) -> None:
+    fresh = await _empty(settings, engine)
+
+    def to_0001(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0001")
+
+    acts = sa.table(
+        "activities",
+        *map(sa.column, ("portal_id", "id", "type", "occurred_at", "archived", "from_email", "title", "body")),
+    )
+    async with fresh.begin() as conn:
+        await conn.run_sync(to_0001)
+        when = datetime(2026, 11, 1, tzinfo=UTC)
+        base = {"portal_id": "p", "type": "note", "occurred_at": when, "archived": False}
+        await conn.execute(
+            acts.insert(),
+            [
+                {**base, "id": "a1", "from_email": None, "title": None, "body": "Ask Zed@Outside.example today"},
+                {**base, "id": "a2", "from_email": "ana@acme.example", "title": "cc ana@acme.example", "body": ""},
+                {**base, "id": "a3", "from_email": None, "title": "no address", "body": "none@here"},
+            ],
+        )
+    await upgrade(fresh)
+    async with fresh.connect() as conn:
+        rows = (await conn.execute(text("SELECT portal_id, address, activity_id FROM activity_addresses"))).all()
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    await fresh.dispose()
+    assert version == HEAD
+    assert sorted(map(tuple, rows)) == [("p", "ana@acme.example", "a2"), ("p", "zed@outside.example", "a1")]
+
+
+def test_the_backfill_finds_addresses_as_redaction_does() -> None:
+    migration = importlib.import_module("insights.migrations.versions.0002_activity_addresses")
+    assert migration.EMAIL_RE.pattern == EMAIL_RE.pattern

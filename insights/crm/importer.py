@@ -1,29 +1,43 @@
 """Import of CRM v3 records: upsert by id, in chunks, one transaction, with a report.
 
 Records stream in one at a time (see ``reader.py``) and are parsed whole or rejected with a reason
-(``parse.py``). Accepted rows are buffered per table and written with bulk ``INSERT … ON CONFLICT``
-statements, never one ORM object at a time. A record whose association target is not known yet is
-held back and retried at the end of the batch, so references to later records resolve. The caller
-owns the transaction: good records commit together; with ``atomic`` any rejection aborts the batch.
+(``parse.py``, ``parse_structure.py``). Accepted rows are buffered per table and written with bulk
+``INSERT … ON CONFLICT`` statements, never one ORM object at a time. A record whose association
+target is not known yet is held back and retried at the end of the batch, so references to later
+records resolve. The caller owns the transaction: good records commit together; with ``atomic``
+any rejection aborts the batch.
 
-Every change bumps the version counters the insight cache keys on: the deal timeline counter of
-each deal it reaches, and the account's permissions counter for users, teams and permission sets.
+Every change bumps the version counters the insight cache keys on: the timeline counter of each
+deal it reaches (``invalidate.py``: by the links and addresses already stored), and the account's
+permissions counter for users, teams and permission sets. Stored insights that cite a source the
+batch archived are purged.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, and_, bindparam, delete, func, select, text, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
-from insights.crm.parse import RECORD_KEYS, ParsedRecord, RecordError, parse_bool, parse_record, parse_time
+from insights.crm.invalidate import activities_mentioning, bump_deals, deals_reached, link_targets
+from insights.crm.parse import RECORD_KEYS, ParsedRecord, RecordError, parse_record
+from insights.crm.parse_structure import (
+    parse_account,
+    parse_owner,
+    parse_permission_set,
+    parse_pipeline,
+    parse_score_point,
+    parse_team,
+)
+from insights.crm.sql import same
+from insights.crm.writer import ChunkWriter, Written
+from insights.insight_store import purge_insights
 
 MAIN_TABLES: dict[str, type[m.Base]] = {
     "company": m.Company,
@@ -37,8 +51,10 @@ MAIN_TABLES: dict[str, type[m.Base]] = {
     "task": m.Activity,
 }
 REFERABLE = ("company", "contact", "lead", "deal")  # association targets we check
+ACTIVITY_KINDS = ("email", "call", "meeting", "note", "task")
 ORDER = ("company", "contact", "lead", "deal", "email", "call", "meeting", "note", "task")
 MAX_REJECTIONS_LISTED = 1000
+CONTACT_SEEN = ("email", "owner_id", "archived")  # what decides whether a viewer may keep its address
 
 
 class Rejection(BaseModel):
@@ -56,6 +72,7 @@ class ImportReport(BaseModel):
     rejected_count: int = 0
     aborted: bool = False
     atomic: bool = False
+    insights_purged: int = 0  # stored insights dropped because a source they cite was archived
     seconds: float = 0.0
 
     def total(self, kind: str) -> int:
@@ -64,16 +81,6 @@ class ImportReport(BaseModel):
 
 class ImportAborted(Exception):
     """The batch cannot be imported at all (wrong account, no account, not the import format)."""
-
-
-def _upsert(dialect: str, table: Table, rows: list[dict[str, Any]], *, update_cols: bool) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table)
-    pk = [c.name for c in table.primary_key.columns]
-    if not update_cols:
-        return stmt.on_conflict_do_nothing(index_elements=pk)
-    cols = [k for k in rows[0] if k not in pk]
-    return stmt.on_conflict_do_update(index_elements=pk, set_={c: stmt.excluded[c] for c in cols})
 
 
 class Importer:
@@ -100,10 +107,14 @@ class Importer:
         self.links: dict[type[m.Base], list[dict[str, Any]]] = {}
         self.deferred: list[ParsedRecord] = []
         self.touched: dict[str, set[str]] = {"deal": set(), "contact": set(), "company": set()}
+        self.archived: dict[str, set[str]] = {k: set() for k in self.touched}  # reached by an archival
+        self.relinked: set[str] = set()  # changed activities: their stored links reach their targets
+        self.archived_activities: set[str] = set()
+        self.addresses: set[str] = set()  # old and new addresses of written contacts
         self.shares: dict[str, set[tuple[str, str]]] = {}  # deal → its shares, as last given
         self.ready = False
         self.permissions_changed = False
-        self.written: dict[str, tuple[int, int]] = {}  # table → (rows written, rows at last ANALYZE)
+        self.writer = ChunkWriter(session)
         self.started = time.perf_counter()
 
     # -- intake ------------------------------------------------------------------------------
@@ -139,7 +150,7 @@ class Importer:
         if len(self.report.rejected) < MAX_REJECTIONS_LISTED:
             self.report.rejected.append(Rejection(type=kind, id=rid, reason=reason))
 
-    def _count(self, kind: str, outcome: str) -> None:
+    def _count(self, kind: str, outcome: str) -> None:  # created | updated | unchanged
         bucket = {"created": self.report.created, "updated": self.report.updated}.get(
             outcome, self.report.unchanged
         )
@@ -160,36 +171,25 @@ class Importer:
                 self.known[kind] = set(ids)
 
     async def _account(self, record: Any) -> None:
-        if not isinstance(record, dict) or not record.get("id"):
-            raise ImportAborted("the 'account' object needs an id")
-        aid = str(record["id"])
+        try:
+            parsed = parse_account(record)
+        except RecordError as exc:
+            raise ImportAborted(str(exc)) from None
+        aid = parsed.id
         if self.portal_id is not None and aid != self.portal_id:
             raise ImportAborted("the batch belongs to another account than the one importing it")
         self.portal_id = self.report.account_id = aid
-        settings = record.get("settings") or {}
         account = await self.session.get(m.Account, aid)
         created = account is None
         if account is None:
             account = m.Account(id=aid, name="", settings_version=1, permissions_version=1)
             self.session.add(account)
-        try:
-            values = {
-                k: parse_bool(settings[k], k)
-                for k in ("customer_analysis_enabled", "hipaa_sensitive_data")
-                if k in settings
-            }
-        except RecordError as exc:
-            raise ImportAborted(f"account settings: {exc}") from None
-        if "insight_language" in settings:
-            values["insight_language"] = str(settings["insight_language"])[:16]
-        if isinstance(settings.get("risk_thresholds"), dict):
-            values["risk_thresholds"] = settings["risk_thresholds"]
-        changed = any(getattr(account, k) != v for k, v in values.items()) or (
-            account.name != str(record.get("name") or account.name or aid)
-        )
+        values = parsed.settings
+        name = parsed.name or account.name or aid
+        changed = any(getattr(account, k) != v for k, v in values.items()) or account.name != name
         for k, v in values.items():
             setattr(account, k, v)
-        account.name = str(record.get("name") or account.name or aid)
+        account.name = name
         if changed and not created:
             account.settings_version = (account.settings_version or 1) + 1
         await self.session.flush()
@@ -197,7 +197,8 @@ class Importer:
 
     # -- people and structure (small; written at once) -----------------------------------------
     async def _merge(self, kind: str, obj: m.Base, pk: tuple[str, ...] = ()) -> bool:
-        """Upsert a small row; True when it was created or changed (then permissions may differ)."""
+        """Upsert a small row; True when it was created or changed. Any change to these rows (a
+        user's email included: users' addresses stay visible in text) moves the permissions version."""
         existing = await self.session.get(type(obj), pk or (obj.portal_id, obj.id))
         cols = [c.key for c in type(obj).__mapper__.column_attrs]
         changed = existing is None or any(getattr(existing, c) != getattr(obj, c) for c in cols)
@@ -207,124 +208,44 @@ class Importer:
         self._count(kind, "created" if existing is None else "updated" if changed else "unchanged")
         return changed
 
-    async def _team(self, r: dict[str, Any]) -> None:
-        if not isinstance(r, dict) or not r.get("id"):
-            raise RecordError("missing id")
-        parent = r.get("parentTeamId")
+    async def _team(self, r: Any) -> None:
+        await self._merge("team", m.Team(portal_id=self.portal_id, **parse_team(r)))
+
+    async def _permission_set(self, r: Any) -> None:
         await self._merge(
-            "team",
-            m.Team(
-                portal_id=self.portal_id,
-                id=str(r["id"]),
-                name=str(r.get("name") or ""),
-                parent_id=None if parent in (None, "") else str(parent),
-            ),
+            "permission_set", m.PermissionSet(portal_id=self.portal_id, **parse_permission_set(r))
         )
 
-    async def _permission_set(self, r: dict[str, Any]) -> None:
-        if not isinstance(r, dict) or not r.get("id"):
-            raise RecordError("missing id")
-        scopes = r.get("scopes") or {}
-        bad = [t for t, s in scopes.items() if s not in ("all", "team", "owned", "none")]
-        if not isinstance(scopes, dict) or bad:
-            raise RecordError(f"unknown scope for {', '.join(map(str, bad)) or 'scopes'}")
-        await self._merge(
-            "permission_set",
-            m.PermissionSet(
-                portal_id=self.portal_id,
-                id=str(r["id"]),
-                name=str(r.get("name") or ""),
-                scopes=dict(scopes),
-                unassigned=list(r.get("unassigned") or []),
-            ),
-        )
-
-    async def _owner(self, r: dict[str, Any]) -> None:
-        if not isinstance(r, dict) or not r.get("id"):
-            raise RecordError("missing id")
-        uid = str(r["id"])
-        teams = r.get("teams") or []
-        if not isinstance(teams, list) or any(not isinstance(t, dict) or not t.get("id") for t in teams):
-            raise RecordError("teams must be a list of {id, primary}")
-        await self._merge(
-            "owner",
-            m.User(
-                portal_id=self.portal_id,
-                id=uid,
-                email=str(r.get("email") or "").lower(),
-                first_name=str(r.get("firstName") or ""),
-                last_name=str(r.get("lastName") or ""),
-                super_admin=parse_bool(r.get("superAdmin", False), "superAdmin"),
-                permission_set_id=r.get("permissionSetId"),
-                scopes=r.get("scopes"),
-                unassigned=r.get("unassigned"),
-                time_zone=r.get("timeZone"),
-                archived=parse_bool(r.get("archived", False), "archived"),
-            ),
-        )
-        wanted = {str(t["id"]): parse_bool(t.get("primary", False), "primary") for t in teams}
-        rows = (
-            await self.session.execute(
-                select(m.TeamMembership.team_id, m.TeamMembership.is_primary).where(
-                    m.TeamMembership.portal_id == self.portal_id, m.TeamMembership.user_id == uid
-                )
-            )
-        ).all()
-        if dict(rows) == wanted:
+    async def _owner(self, r: Any) -> None:
+        owner = parse_owner(r)
+        uid = owner.row["id"]
+        await self._merge("owner", m.User(portal_id=self.portal_id, **owner.row))
+        tm = m.TeamMembership
+        mine = and_(tm.portal_id == self.portal_id, tm.user_id == uid)
+        rows = (await self.session.execute(select(tm.team_id, tm.is_primary).where(mine))).all()
+        if dict(rows) == owner.teams:
             return
         self.permissions_changed = True
-        await self.session.execute(
-            delete(m.TeamMembership).where(
-                m.TeamMembership.portal_id == self.portal_id, m.TeamMembership.user_id == uid
-            )
-        )
+        await self.session.execute(delete(tm).where(mine))
         self.session.add_all(
-            m.TeamMembership(portal_id=self.portal_id, team_id=t, user_id=uid, is_primary=p)
-            for t, p in wanted.items()
+            tm(portal_id=self.portal_id, team_id=t, user_id=uid, is_primary=p) for t, p in owner.teams.items()
         )
 
-    async def _pipeline(self, r: dict[str, Any]) -> None:
-        if not isinstance(r, dict) or not r.get("id"):
-            raise RecordError("missing id")
-        pid = str(r["id"])
-        stages = []
-        for n, s in enumerate(r.get("stages") or []):
-            meta = s.get("metadata") or {}
-            closed = parse_bool(s.get("isClosed", meta.get("isClosed", False)), "isClosed")
-            won = s.get("isWon", meta.get("isWon"))
-            is_won = (
-                parse_bool(won, "isWon")
-                if won is not None
-                else (closed and str(meta.get("probability", "")) in ("1", "1.0"))
-            )
-            stages.append(
-                m.PipelineStage(
-                    portal_id=self.portal_id,
-                    pipeline_id=pid,
-                    id=str(s["id"]),
-                    label=str(s.get("label") or ""),
-                    display_order=int(s.get("displayOrder", n)),
-                    is_closed=closed,
-                    is_won=is_won,
-                )
-            )
-        label = str(r.get("label") or "")
-        await self._merge("pipeline", m.Pipeline(portal_id=self.portal_id, id=pid, label=label))
-        for stage in stages:
+    async def _pipeline(self, r: Any) -> None:
+        pipeline = parse_pipeline(r)
+        await self._merge("pipeline", m.Pipeline(portal_id=self.portal_id, **pipeline.row))
+        for row in pipeline.stages:
+            stage = m.PipelineStage(portal_id=self.portal_id, **row)
             await self._merge("pipeline_stage", stage, (stage.portal_id, stage.pipeline_id, stage.id))
 
-    def _score_point(self, r: dict[str, Any]) -> None:
-        if not isinstance(r, dict) or not r.get("dealId"):
-            raise RecordError("missing dealId")
-        ts = parse_time(r.get("timestamp"), "timestamp")
-        if ts is None:
-            raise RecordError("missing timestamp")
+    def _score_point(self, r: Any) -> None:
+        point = parse_score_point(r)
         self._link(
             m.DealPropertyHistory,
-            deal_id=str(r["dealId"]),
+            deal_id=point.deal_id,
             property="hs_deal_score",
-            timestamp=ts,
-            value=None if r.get("value") is None else str(r["value"]),
+            timestamp=point.timestamp,
+            value=point.value,
         )
 
     # -- CRM records (many; buffered) ----------------------------------------------------------
@@ -355,7 +276,7 @@ class Importer:
 
     def _links_of(self, rec: ParsedRecord) -> None:
         t, rid = rec.type, rec.id
-        if t in ("email", "call", "meeting", "note", "task"):
+        if t in ACTIVITY_KINDS:
             for kind, ids in rec.links.items():
                 for target in ids:
                     self._link(m.ActivityLink, object_type=kind, object_id=target, activity_id=rid)
@@ -379,126 +300,54 @@ class Importer:
             self.shares[rid] = set(rec.shares)
 
     async def _flush(self) -> None:
-        changed: set[str] = set()
         for kind in ORDER:  # parents before the rows that point at them
             rows = self.rows.pop(kind, [])
             if rows:
-                ids = await self._write_main(kind, rows)
-                if kind in self.touched:
-                    self.touched[kind].update(ids)
-                else:
-                    changed.update(ids)
-        await self._write_shares()
+                count = partial(self._count, kind)
+                self._wrote(
+                    kind, await self.writer.rows(self.portal_id, kind, MAIN_TABLES[kind], rows, count)
+                )
+        if self.shares:
+            deals, self.shares = self.shares, {}
+            self.touched["deal"].update(await self.writer.shares(self.portal_id, deals))
         for table, rows in list(self.links.items()):
             self.links.pop(table)
-            new = await self._write_links(table, rows)
-            if table is m.ActivityLink:  # a changed activity, or a new link, reaches its targets
-                for r in rows:
-                    if r["activity_id"] in changed and r["object_type"] in self.touched:
-                        self.touched[r["object_type"]].add(r["object_id"])
+            new = await self.writer.links(table, rows)
+            if table is m.ActivityLink:  # a new link reaches its target
                 for r in new:
                     if r["object_type"] in self.touched:
                         self.touched[r["object_type"]].add(r["object_id"])
             elif table in (m.DealContact, m.DealCompany, m.DealPropertyHistory):
                 self.touched["deal"].update(r["deal_id"] for r in new)
+        await self._reach()
 
-    async def _write_main(self, kind: str, rows: list[dict[str, Any]]) -> set[str]:
-        """Upsert rows; only created or changed rows are written. Returns their ids."""
-        model = MAIN_TABLES[kind]
-        table: Table = model.__table__  # type: ignore[assignment]
-        last: dict[str, dict[str, Any]] = {}
-        for row in rows:  # the same id twice in one chunk: the last one wins
-            last[row["id"]] = row
-        cols = [table.c[c] for c in rows[0]] + ([table.c.next_step_changed_at] if kind == "deal" else [])
-        existing = {
-            r.id: r._mapping
-            for r in (
-                await self.session.execute(
-                    select(*set(cols)).where(table.c.portal_id == self.portal_id, table.c.id.in_(list(last)))
-                )
-            ).all()
-        }
-        write = []
-        for rid, row in last.items():
-            old = existing.get(rid)
-            if kind == "deal" and old is not None and row["next_step_changed_at"] is None:
-                # no history given: the next step "changed" when its value differs from the stored one
-                row["next_step_changed_at"] = (
-                    (row.get("updated_at") or datetime.now(UTC))
-                    if (old["next_step"] != row["next_step"])
-                    else old["next_step_changed_at"]
-                )
-            if old is None:
-                self._count(kind, "created")
-            elif any(_same(old[c], v) is False for c, v in row.items()):
-                self._count(kind, "updated")
-            else:
-                self._count(kind, "unchanged")
-                continue
-            write.append(row)
-        size = max(1, 30000 // len(rows[0]))  # stay under the drivers' bind-parameter limits
-        for i in range(0, len(write), size):
-            part = write[i : i + size]
-            await self.session.execute(_upsert(self.dialect, table, part, update_cols=True), part)
-        await self._keep_statistics(table.name, len(write))
-        return {r["id"] for r in write}
+    def _wrote(self, kind: str, written: Written) -> None:
+        """Note what each created or changed row reaches (resolved by ``_reach``)."""
+        for row, old in written:
+            rid = row["id"]
+            newly_archived = old is not None and row["archived"] and not old["archived"]
+            if kind in self.touched:
+                self.touched[kind].add(rid)
+                if newly_archived:
+                    self.archived[kind].add(rid)
+            elif kind in ACTIVITY_KINDS and old is not None:  # a new one's links are all new links
+                self.relinked.add(rid)
+                if newly_archived:
+                    self.archived_activities.add(rid)
+            if kind == "contact" and (old is None or any(not same(old[c], row[c]) for c in CONTACT_SEEN)):
+                # who may read this address changed: so may the redaction of every text holding it
+                self.addresses.update(e for e in (row["email"], old and old["email"]) if e)
 
-    async def _keep_statistics(self, table: str, n: int) -> None:
-        """Tables grow inside this one transaction while PostgreSQL's statistics still say "empty";
-        its planner then scans the whole table for each chunk's existing ids and the import turns
-        quadratic. ANALYZE (which sees our own uncommitted rows) each time a table has doubled."""
-        if self.dialect != "postgresql" or n == 0:
-            return
-        written, analyzed = self.written.get(table, (0, 0))
-        written += n
-        if written >= max(5000, 2 * analyzed):
-            await self.session.execute(text(f'ANALYZE "{table}"'))
-            analyzed = written
-        self.written[table] = (written, analyzed)
-
-    async def _write_shares(self) -> None:
-        """A deal's shares are what its latest record says; rewritten only when they differ."""
-        if not self.shares:
-            return
-        deals, self.shares = self.shares, {}
-        ids = sorted(deals)
-        current: dict[str, set[tuple[str, str]]] = {d: set() for d in ids}
-        for i in range(0, len(ids), 500):
-            for r in (
-                await self.session.execute(
-                    select(m.DealShare).where(
-                        m.DealShare.portal_id == self.portal_id, m.DealShare.deal_id.in_(ids[i : i + 500])
-                    )
-                )
-            ).scalars():
-                current[r.deal_id].add((r.principal_type, r.principal_id))
-        differ = [d for d in ids if current[d] != deals[d]]
-        for i in range(0, len(differ), 500):
-            await self.session.execute(
-                delete(m.DealShare).where(
-                    m.DealShare.portal_id == self.portal_id, m.DealShare.deal_id.in_(differ[i : i + 500])
-                )
-            )
-        self.session.add_all(
-            m.DealShare(portal_id=self.portal_id, deal_id=d, principal_type=t, principal_id=p)
-            for d in differ
-            for t, p in deals[d]
-        )
-        self.touched["deal"].update(differ)
-        await self.session.flush()
-
-    async def _write_links(self, model: type[m.Base], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Insert association/history rows that are not there yet; returns the new ones."""
-        table: Table = model.__table__  # type: ignore[assignment]
-        pk = [c.name for c in table.primary_key.columns]
-        uniq = list({tuple(_norm(r[c]) for c in pk): r for r in rows}.values())
-        size = max(1, 30000 // len(table.columns))
-        new: list[dict[str, Any]] = []
-        for i in range(0, len(uniq), size):
-            part = uniq[i : i + size]
-            stmt = _upsert(self.dialect, table, part, update_cols=False).returning(*table.primary_key.columns)
-            new.extend(dict(r._mapping) for r in await self.session.execute(stmt, part))
-        return new
+    async def _reach(self) -> None:
+        """Changed activities, and those whose text holds a written contact's old or new address,
+        reach every record they are linked to by the links already stored."""
+        acts = self.relinked | await activities_mentioning(self.session, self.portal_id, self.addresses)
+        for aid, kind, oid in await link_targets(self.session, self.portal_id, acts):
+            if kind in self.touched:
+                self.touched[kind].add(oid)
+                if aid in self.archived_activities:
+                    self.archived[kind].add(oid)
+        self.relinked, self.archived_activities, self.addresses = set(), set(), set()
 
     # -- end of batch --------------------------------------------------------------------------
     async def finish(self) -> ImportReport:
@@ -525,76 +374,17 @@ class Importer:
 
     async def _bump_versions(self) -> None:
         p = self.portal_id
+        assert p is not None
         if self.permissions_changed:
             await self.session.execute(
                 update(m.Account)
                 .where(m.Account.id == p)
                 .values(permissions_version=m.Account.permissions_version + 1)
             )
-        deals = set(self.touched["deal"])
-        for kind, link, col in (
-            ("contact", m.DealContact, m.DealContact.contact_id),
-            ("company", m.DealCompany, m.DealCompany.company_id),
-        ):
-            ids = sorted(self.touched[kind])
-            for i in range(0, len(ids), 1000):
-                deals.update(
-                    await self.session.scalars(
-                        select(link.deal_id).where(link.portal_id == p, col.in_(ids[i : i + 1000]))
-                    )
-                )
-        ordered = sorted(deals)
-        for i in range(0, len(ordered), 500):
-            ids = ordered[i : i + 500]
-            newest = dict((await self.session.execute(_newest_activity(p, ids))).all())
-            rows = [{"d": d, "at": newest.get(d)} for d in ids]
-            deals_t = m.Deal.__table__  # Core: an executemany UPDATE, not the ORM's per-object path
-            await self.session.execute(
-                update(deals_t)
-                .where(deals_t.c.portal_id == p, deals_t.c.id == bindparam("d"))
-                .values(timeline_version=deals_t.c.timeline_version + 1, last_activity_at=bindparam("at")),
-                rows,
-            )
-
-
-def _norm(v: Any) -> Any:
-    """Compare datetimes as UTC wall time: SQLite hands them back naive."""
-    if isinstance(v, datetime) and v.tzinfo is not None:
-        return v.astimezone(UTC).replace(tzinfo=None)
-    return v
-
-
-def _same(a: Any, b: Any) -> bool:
-    return _norm(a) == _norm(b)
-
-
-def _newest_activity(portal_id: str, deal_ids: list[str]) -> Any:
-    """(deal, newest past activity reaching it directly or via a contact/company): one aggregate."""
-    a, link = m.Activity, m.ActivityLink
-    live = and_(
-        a.portal_id == link.portal_id,
-        a.id == link.activity_id,
-        a.archived.is_(False),
-        a.type.in_(m.TIMELINE_TYPES),
-        a.occurred_at <= datetime.now(UTC),
-    )
-    direct = (
-        select(link.object_id.label("deal_id"), a.occurred_at)
-        .join(a, live)
-        .where(link.portal_id == portal_id, link.object_type == "deal", link.object_id.in_(deal_ids))
-    )
-    via = [
-        select(assoc.deal_id, a.occurred_at)
-        .join(link, and_(link.portal_id == assoc.portal_id, link.object_type == kind, link.object_id == col))
-        .join(a, live)
-        .where(assoc.portal_id == portal_id, assoc.deal_id.in_(deal_ids))
-        for assoc, kind, col in (
-            (m.DealContact, "contact", m.DealContact.contact_id),
-            (m.DealCompany, "company", m.DealCompany.company_id),
-        )
-    ]
-    timeline = union_all(direct, *via).subquery()
-    return select(timeline.c.deal_id, func.max(timeline.c.occurred_at)).group_by(timeline.c.deal_id)
+        await bump_deals(self.session, p, await deals_reached(self.session, p, self.touched))
+        if any(self.archived.values()):  # sources gone: insights citing them are not kept for reuse
+            deals = await deals_reached(self.session, p, self.archived)
+            self.report.insights_purged = await purge_insights(self.session, p, deals)
 
 
 async def import_records(

@@ -354,3 +354,25 @@ class ActivityLink(Base):
             ondelete="CASCADE",
         ),
     )
+
+
+class ActivityAddress(Base):
+    """An address in an activity's text (from, to, title, body, internal notes), lower-cased as
+    redaction matches it. A change to whoever holds that address (a contact's owner, address or
+    archival) reaches the activity, and through its links the deals whose insights may show it."""
+
+    __tablename__ = "activity_addresses"
+
+    # the key leads with the address: lookups by address are one index range
+    portal_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(Id, primary_key=True)
+
+    __table_args__ = (
+        Index("ix_activity_addresses_activity", "portal_id", "activity_id"),  # replace an activity's set
+        ForeignKeyConstraint(
+            ["portal_id", "activity_id"],
+            ["activities.portal_id", "activities.id"],
+            ondelete="CASCADE",
+        ),
+    )

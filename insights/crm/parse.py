@@ -8,8 +8,22 @@ with a reason naming the property; nothing is guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
+
+from insights.crm.values import (
+    RecordError,
+    email_list,
+    id_list,
+    ident,
+    lowered,
+    parse_bool,
+    parse_int,
+    parse_number,
+    parse_time,
+    scalar,
+    text,
+)
 
 # Top-level keys of the import format → the object type they hold.
 RECORD_KEYS = {
@@ -39,72 +53,6 @@ ASSOC_KEYS = {
 HISTORY_PROPS = ("dealstage", "closedate", "amount", "hs_deal_score", "hs_next_step")
 
 
-class RecordError(ValueError):
-    """The record cannot be loaded; the message is the reason shown in the import report."""
-
-
-def parse_time(value: Any, prop: str) -> datetime | None:
-    """ISO 8601 (with or without zone; naive = UTC) or epoch milliseconds."""
-    if value is None or value == "":
-        return None
-    s = str(value).strip()
-    try:
-        if s.lstrip("-").isdigit():
-            return datetime.fromtimestamp(int(s) / 1000, tz=UTC)
-        dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
-        raise RecordError(f"unparseable date in {prop}: {s[:40]!r}") from None
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def parse_number(value: Any, prop: str) -> float | None:
-    if value is None or value == "":
-        return None
-    try:
-        return float(str(value).replace(",", ""))
-    except ValueError:
-        raise RecordError(f"not a number in {prop}: {str(value)[:40]!r}") from None
-
-
-def parse_int(value: Any, prop: str) -> int | None:
-    n = parse_number(value, prop)
-    return None if n is None else int(n)
-
-
-def parse_bool(value: Any, prop: str) -> bool:
-    if value is None or value == "":
-        return False
-    if isinstance(value, bool):
-        return value
-    s = str(value).strip().lower()
-    if s in ("true", "1", "yes"):
-        return True
-    if s in ("false", "0", "no"):
-        return False
-    raise RecordError(f"not a boolean in {prop}: {s[:20]!r}")
-
-
-def text(value: Any, limit: int | None = None, prop: str = "") -> str | None:
-    if value is None or value == "":
-        return None
-    s = str(value)
-    if limit is not None and len(s) > limit:
-        raise RecordError(f"{prop} is longer than {limit} characters")
-    return s
-
-
-def id_list(value: Any) -> list[str]:
-    """``hs_shared_user_ids``-style ``;``-separated ids."""
-    if not value:
-        return []
-    return [p.strip() for p in str(value).replace(",", ";").split(";") if p.strip()]
-
-
-def email_list(value: Any) -> str | None:
-    parts = [p.strip().lower() for p in str(value or "").replace(",", ";").split(";") if p.strip()]
-    return ";".join(parts) or None
-
-
 def associations(record: dict[str, Any]) -> dict[str, list[str]]:
     """Both shapes (v3 ``{"results": [{"id"}]}`` and v4 rows ``{"toObjectId"}``), de-duplicated."""
     out: dict[str, list[str]] = {}
@@ -123,8 +71,9 @@ def associations(record: dict[str, Any]) -> dict[str, list[str]]:
             target = row.get("id", row.get("toObjectId")) if isinstance(row, dict) else row
             if target is None or str(target).strip() == "":
                 raise RecordError(f"associations.{key} has a row without an id")
-            if str(target) not in ids:
-                ids.append(str(target))
+            target = ident(target, f"associations.{key}")
+            if target not in ids:
+                ids.append(target)
     return out
 
 
@@ -143,13 +92,11 @@ class ParsedRecord:
 def _base(record: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if not isinstance(record, dict):
         raise RecordError("record must be an object")
-    rid = record.get("id")
-    if rid is None or str(rid).strip() == "":
-        raise RecordError("missing id")
+    rid = ident(record.get("id"))
     props = record.get("properties") or {}
     if not isinstance(props, dict):
         raise RecordError("properties must be an object")
-    return str(rid), props
+    return rid, props
 
 
 def _common(record: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +115,7 @@ def parse_company(record: dict[str, Any]) -> ParsedRecord:
     row = {
         "id": rid,
         "name": text(p.get("name"), 255, "name") or "",
-        "domain": (text(p.get("domain"), 255, "domain") or "").lower() or None,
+        "domain": lowered(p.get("domain"), 255, "domain"),
         "industry": text(p.get("industry"), 255, "industry"),
         "is_target_account": parse_bool(p.get("hs_is_target_account"), "hs_is_target_account"),
         **_common(record, p),
@@ -180,7 +127,7 @@ def parse_contact(record: dict[str, Any]) -> ParsedRecord:
     rid, p = _base(record)
     row = {
         "id": rid,
-        "email": (text(p.get("email"), 320, "email") or "").lower() or None,
+        "email": lowered(p.get("email"), 320, "email"),
         "first_name": text(p.get("firstname"), 255, "firstname") or "",
         "last_name": text(p.get("lastname"), 255, "lastname") or "",
         "job_title": text(p.get("jobtitle"), 255, "jobtitle"),
@@ -215,13 +162,17 @@ def _history(record: dict[str, Any]) -> list[tuple[str, datetime, str | None]]:
         raise RecordError("propertiesWithHistory must be an object")
     out = []
     for prop in HISTORY_PROPS:
-        for entry in raw.get(prop) or []:
+        entries = raw.get(prop) or []
+        if not isinstance(entries, list):
+            raise RecordError(f"propertiesWithHistory.{prop} must be a list")
+        for entry in entries:
             if not isinstance(entry, dict):
                 raise RecordError(f"propertiesWithHistory.{prop} has a bad entry")
             ts = parse_time(entry.get("timestamp"), f"propertiesWithHistory.{prop}")
             if ts is None:
                 raise RecordError(f"propertiesWithHistory.{prop} entry without timestamp")
-            out.append((prop, ts, None if entry.get("value") is None else str(entry.get("value"))))
+            value = entry.get("value")
+            out.append((prop, ts, None if value is None else scalar(value, f"propertiesWithHistory.{prop}")))
     return out
 
 
@@ -241,25 +192,25 @@ def parse_deal(record: dict[str, Any]) -> ParsedRecord:
         "stage_id": stage,
         "amount": parse_number(p.get("amount"), "amount"),
         "close_date": parse_time(p.get("closedate"), "closedate"),
-        "next_step": text(p.get("hs_next_step")),
+        "next_step": text(p.get("hs_next_step"), None, "hs_next_step"),
         "next_step_changed_at": max(next_times) if next_times else None,
         "deal_score": parse_number(p.get("hs_deal_score"), "hs_deal_score"),
         "stage_entered_at": max(stage_times) if stage_times else common["created_at"],
         **common,
     }
-    shares = [("user", u) for u in id_list(p.get("hs_shared_user_ids"))]
-    shares += [("team", t) for t in id_list(p.get("hs_shared_team_ids"))]
+    shares = [("user", u) for u in id_list(p.get("hs_shared_user_ids"), "hs_shared_user_ids")]
+    shares += [("team", t) for t in id_list(p.get("hs_shared_team_ids"), "hs_shared_team_ids")]
     return ParsedRecord("deal", rid, row, associations(record), history, shares)
 
 
 def _email(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": text(p.get("hs_email_subject")),
-        "body": text(p.get("hs_email_text")),
+        "title": text(p.get("hs_email_subject"), None, "hs_email_subject"),
+        "body": text(p.get("hs_email_text"), None, "hs_email_text"),
         "email_direction": text(p.get("hs_email_direction"), 32, "hs_email_direction"),
         "email_status": text(p.get("hs_email_status"), 32, "hs_email_status"),
-        "from_email": (text(p.get("hs_email_from_email"), 320, "hs_email_from_email") or "").lower() or None,
-        "to_emails": email_list(p.get("hs_email_to_email")),
+        "from_email": lowered(p.get("hs_email_from_email"), 320, "hs_email_from_email"),
+        "to_emails": email_list(p.get("hs_email_to_email"), "hs_email_to_email"),
         "open_count": parse_int(p.get("hs_email_open_count"), "hs_email_open_count"),
         "reply_count": parse_int(p.get("hs_email_reply_count"), "hs_email_reply_count"),
         "thread_id": text(p.get("hs_email_thread_id"), 255, "hs_email_thread_id"),
@@ -270,8 +221,8 @@ def _email(p: dict[str, Any]) -> dict[str, Any]:
 
 def _call(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": text(p.get("hs_call_title")),
-        "body": text(p.get("hs_call_body")),
+        "title": text(p.get("hs_call_title"), None, "hs_call_title"),
+        "body": text(p.get("hs_call_body"), None, "hs_call_body"),
         "call_status": text(p.get("hs_call_status"), 32, "hs_call_status"),
         "call_disposition": text(p.get("hs_call_disposition"), 64, "hs_call_disposition"),
         "call_direction": text(p.get("hs_call_direction"), 32, "hs_call_direction"),
@@ -282,9 +233,9 @@ def _call(p: dict[str, Any]) -> dict[str, Any]:
 
 def _meeting(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": text(p.get("hs_meeting_title")),
-        "body": text(p.get("hs_meeting_body")),
-        "internal_notes": text(p.get("hs_internal_meeting_notes")),
+        "title": text(p.get("hs_meeting_title"), None, "hs_meeting_title"),
+        "body": text(p.get("hs_meeting_body"), None, "hs_meeting_body"),
+        "internal_notes": text(p.get("hs_internal_meeting_notes"), None, "hs_internal_meeting_notes"),
         "meeting_start": parse_time(p.get("hs_meeting_start_time"), "hs_meeting_start_time"),
         "meeting_end": parse_time(p.get("hs_meeting_end_time"), "hs_meeting_end_time"),
         "meeting_outcome": text(p.get("hs_meeting_outcome"), 32, "hs_meeting_outcome"),
@@ -292,13 +243,13 @@ def _meeting(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _note(p: dict[str, Any]) -> dict[str, Any]:
-    return {"title": None, "body": text(p.get("hs_note_body"))}
+    return {"title": None, "body": text(p.get("hs_note_body"), None, "hs_note_body")}
 
 
 def _task(p: dict[str, Any]) -> dict[str, Any]:
     return {
-        "title": text(p.get("hs_task_subject")),
-        "body": text(p.get("hs_task_body")),
+        "title": text(p.get("hs_task_subject"), None, "hs_task_subject"),
+        "body": text(p.get("hs_task_body"), None, "hs_task_body"),
         "task_status": text(p.get("hs_task_status"), 32, "hs_task_status"),
         "task_priority": text(p.get("hs_task_priority"), 16, "hs_task_priority"),
         "task_type": text(p.get("hs_task_type"), 16, "hs_task_type"),
@@ -323,7 +274,9 @@ def parse_activity(kind: str, record: dict[str, Any]) -> ParsedRecord:
     links = associations(record)
     row = {"id": rid, "type": kind, "occurred_at": occurred, **_common(record, p), **ACTIVITY_FIELDS[kind](p)}
     if kind == "task":
-        follows = links.pop("meeting", []) or id_list(p.get("hs_task_follows_meeting_id"))
+        follows = links.pop("meeting", []) or id_list(
+            p.get("hs_task_follows_meeting_id"), "hs_task_follows_meeting_id"
+        )
         row["follows_meeting_id"] = follows[0] if follows else None
     else:
         links.pop("meeting", None)
