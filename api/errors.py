@@ -123,6 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            # FastAPI's 400 for a body it cannot decode (bad UTF-8): the same 422 as bad JSON
+            issue = {"field": "body", "message": "The body is not valid JSON."}
+            return problem(422, "Invalid value for: body.", extra={"errors": [issue]})
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "Error")
         return problem(exc.status_code, detail, headers=getattr(exc, "headers", None))
 

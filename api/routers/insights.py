@@ -45,7 +45,11 @@ async def deal_insights(
     return insight
 
 
-@router.get("/deals/{deal_id}/insights/copy", response_class=PlainTextResponse)
+@router.get(
+    "/deals/{deal_id}/insights/copy",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}}}}},  # format=markdown
+)
 async def copy_insight(
     deal_id: str,
     viewer: ViewerDep,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from api.app import create_app
 from insights.config import DemoSettings, Settings
 from insights.insight_store import InsightFeedback
+from tests.conftest import DEMO_NOW
 from tests.llm_fakes import URL, scripted
 from tests.pipeline.test_insights import ai_settings
 
@@ -49,10 +50,12 @@ def free_port() -> int:
 @contextmanager
 def serving(settings: Settings) -> Iterator[str]:
     port = free_port()
+    # the widget picks its user through the dev endpoints, which only ``insights demo`` mounts
+    app = create_app(DemoSettings(**settings.model_dump(by_alias=True)))
+    app.state.insights.clock = lambda: DEMO_NOW  # the demo data is anchored at this clock
     srv = uvicorn.Server(
-        # the widget picks its user through the dev endpoints, which only ``insights demo`` mounts
         uvicorn.Config(
-            create_app(DemoSettings(**settings.model_dump(by_alias=True))),
+            app,
             host="127.0.0.1",
             port=port,
             log_level="warning",
