@@ -79,3 +79,42 @@ async def test_validation_errors_are_problems_naming_the_field(demo, settings) -
     body = r.json()
     assert body["errors"] == [{"field": "query.limit", "message": body["errors"][0]["message"]}]
     assert "zero" not in json.dumps(body)
+
+
+async def test_undecodable_body_fastapi_parses_is_the_422_of_bad_json(demo, settings) -> None:
+    async with client_for(settings) as c:
+        r = await c.patch(
+            "/v1/settings",
+            headers={**auth(settings, "100"), "Content-Type": "application/json"},
+            content=b'{"insight_language": "\xff"}',
+        )
+    assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM)
+    assert r.json()["errors"][0]["field"] == "body"
+
+
+async def test_import_token_of_no_active_user_is_401_like_everywhere(demo, settings) -> None:
+    async with client_for(settings) as c:
+        ghost = auth(settings, "no-such-user")
+        assert (await c.post("/v1/crm/import", headers=ghost, json={"notes": []})).status_code == 401
+        assert (await c.get("/v1/deals", headers=ghost)).status_code == 401
+
+
+async def test_openapi_documents_every_error_as_a_problem(settings) -> None:
+    async with client_for(settings) as c:
+        doc = (await c.get("/openapi.json")).json()
+    problem = doc["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "detail"} <= set(problem["required"]) and "errors" in problem[
+        "properties"
+    ]
+    assert doc["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    operations = [
+        (p, m, op) for p, ops in doc["paths"].items() if p.startswith("/v1/") for m, op in ops.items()
+    ]
+    assert len(operations) >= 10
+    for path, method, op in operations:
+        for status in ("401", "403", "404", "413", "422"):
+            content = op["responses"][status]["content"]
+            assert list(content) == [PROBLEM], (method, path, status)
+            assert content[PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    insights = doc["paths"]["/v1/deals/{deal_id}/insights"]["get"]["responses"]
+    assert list(insights["429"]["content"]) == [PROBLEM]
