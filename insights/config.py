@@ -124,17 +124,14 @@ def demo_key() -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # an earlier demo run (or a concurrent one) wrote it
-        return read_demo_key() or _replace_empty_key(path)
+    except FileExistsError:  # an earlier demo run wrote it
+        if key := read_demo_key():
+            return key
+        raise RuntimeError(f"{path} is empty: delete it and run `insights demo` again") from None
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         key = secrets.token_urlsafe(48)
         f.write(key)
     return key
-
-
-def _replace_empty_key(path: Path) -> str:
-    path.unlink(missing_ok=True)
-    return demo_key()
 
 
 def demo_settings() -> DemoSettings:
