@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,6 +34,7 @@ from insights.crm.parse_structure import (
     parse_score_point,
     parse_team,
 )
+from insights.crm.report import ImportAborted, ImportReport
 from insights.crm.sql import same
 from insights.crm.writer import ChunkWriter, Written
 from insights.insight_store import purge_insights
@@ -53,34 +53,7 @@ MAIN_TABLES: dict[str, type[m.Base]] = {
 REFERABLE = ("company", "contact", "lead", "deal")  # association targets we check
 ACTIVITY_KINDS = ("email", "call", "meeting", "note", "task")
 ORDER = ("company", "contact", "lead", "deal", "email", "call", "meeting", "note", "task")
-MAX_REJECTIONS_LISTED = 1000
 CONTACT_SEEN = ("email", "owner_id", "archived")  # what decides whether a viewer may keep its address
-
-
-class Rejection(BaseModel):
-    type: str
-    id: str | None
-    reason: str
-
-
-class ImportReport(BaseModel):
-    account_id: str | None = None
-    created: dict[str, int] = Field(default_factory=dict)
-    updated: dict[str, int] = Field(default_factory=dict)
-    unchanged: dict[str, int] = Field(default_factory=dict)
-    rejected: list[Rejection] = Field(default_factory=list)
-    rejected_count: int = 0
-    aborted: bool = False
-    atomic: bool = False
-    insights_purged: int = 0  # stored insights dropped because a source they cite was archived
-    seconds: float = 0.0
-
-    def total(self, kind: str) -> int:
-        return sum((self.created if kind == "created" else self.updated).values())
-
-
-class ImportAborted(Exception):
-    """The batch cannot be imported at all (wrong account, no account, not the import format)."""
 
 
 class Importer:
@@ -143,18 +116,14 @@ class Importer:
                 raise RecordError(f"unknown object type {key!r}")
         except RecordError as exc:
             rid = record.get("id") if isinstance(record, dict) else None
-            self._reject(RECORD_KEYS.get(key, key), None if rid is None else str(rid), str(exc))
+            rid = str(rid) if isinstance(rid, str | int) else None
+            self._reject(RECORD_KEYS.get(key, key), rid, str(exc))
 
     def _reject(self, kind: str, rid: str | None, reason: str) -> None:
-        self.report.rejected_count += 1
-        if len(self.report.rejected) < MAX_REJECTIONS_LISTED:
-            self.report.rejected.append(Rejection(type=kind, id=rid, reason=reason))
+        self.report.reject(kind, rid, reason)
 
-    def _count(self, kind: str, outcome: str) -> None:  # created | updated | unchanged
-        bucket = {"created": self.report.created, "updated": self.report.updated}.get(
-            outcome, self.report.unchanged
-        )
-        bucket[kind] = bucket.get(kind, 0) + 1
+    def _count(self, kind: str, outcome: str) -> None:
+        self.report.count(kind, outcome)
 
     async def _ensure_account(self) -> None:
         if self.portal_id is None:
@@ -336,7 +305,7 @@ class Importer:
                     self.archived_activities.add(rid)
             if kind == "contact" and (old is None or any(not same(old[c], row[c]) for c in CONTACT_SEEN)):
                 # who may read this address changed: so may the redaction of every text holding it
-                self.addresses.update(e for e in (row["email"], old and old["email"]) if e)
+                self.addresses.update(e for e in (row["email"], None if old is None else old["email"]) if e)
 
     async def _reach(self) -> None:
         """Changed activities, and those whose text holds a written contact's old or new address,

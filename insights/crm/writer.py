@@ -86,6 +86,7 @@ class ChunkWriter:
                 *table.primary_key.columns
             )
             new.extend(dict(r._mapping) for r in await self.session.execute(stmt, list(part)))
+        await self.keep_statistics(table.name, len(new))  # activity_links is read back by activity id
         return new
 
     async def shares(self, portal_id: str, deals: dict[str, set[tuple[str, str]]]) -> list[str]:
