@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlalchemy import delete, select
 
-from insights.config import Settings, demo_settings, get_settings, token_settings
+from insights.config import Settings, demo_settings, get_settings, local_settings
 from insights.db import make_engine, make_sessionmaker
 from insights.migrate import upgrade
 
@@ -120,7 +120,7 @@ def import_cmd(
     from insights.crm.importer import ImportAborted, import_records
     from insights.crm.reader import FormatError, iter_file
 
-    settings = get_settings()
+    settings = local_settings()
 
     async def go() -> None:
         engine = make_engine(settings.database_url)
@@ -195,7 +195,7 @@ def users(account: str = "demo") -> None:
     from insights.crm.models import User
 
     async def go() -> None:
-        engine = make_engine(get_settings().database_url)
+        engine = make_engine(local_settings().database_url)
         async with make_sessionmaker(engine)() as s:
             rows = (
                 (await s.execute(select(User).where(User.portal_id == account).order_by(User.id)))
@@ -229,7 +229,7 @@ def token(
 
     print(
         mint_token(
-            token_settings(),
+            local_settings(),
             None if scope == "import" and user_id == "-" else user_id,
             account,
             ttl_s=ttl,
@@ -247,7 +247,7 @@ def feedback_export(
     from insights.feedback import export_feedback
 
     async def go() -> int:
-        engine = make_engine(get_settings().database_url)
+        engine = make_engine(local_settings().database_url)
         lines = []
         async with make_sessionmaker(engine)() as s:
             lines = [line async for line in export_feedback(s, account)]
@@ -286,7 +286,7 @@ def actions(
         raise typer.BadParameter(str(exc)) from None
 
     async def go() -> None:
-        engine = make_engine(get_settings().database_url)
+        engine = make_engine(local_settings().database_url)
         async with make_sessionmaker(engine)() as s:
             viewer = await load_viewer(s, account, user_id)
             if viewer is None:

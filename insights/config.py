@@ -141,8 +141,9 @@ def demo_settings() -> DemoSettings:
     return DemoSettings(INSIGHTS_TOKEN_KEY=demo_key())
 
 
-def token_settings() -> Settings:
-    """Settings of ``insights token``: signs with the running demo's key unless one is configured."""
+def local_settings() -> Settings:
+    """Settings of the local commands (token, import, users…): the demo's key unless one is configured,
+    so they work beside ``insights demo`` with nothing set. Servers use ``get_settings()``."""
     if not _TokenKeyOnly().token_key and (key := read_demo_key()):
         return Settings(INSIGHTS_TOKEN_KEY=key)
     return get_settings()

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 import insights.config
 from insights.cli import app as cli
-from insights.config import DEV_TOKEN_KEY, DemoSettings, Settings, demo_settings, token_settings
+from insights.config import DEV_TOKEN_KEY, DemoSettings, Settings, demo_settings, local_settings
 from insights.tokens import verify_token
 from tests.pipeline.test_insights import auth, client_for
 
@@ -90,7 +90,7 @@ def test_demo_writes_a_private_random_key_that_token_reads(
     assert len(first.token_key) >= 32 and first.token_key != DEV_TOKEN_KEY
     assert first.dev_endpoints and first.environment == "production"
     assert demo_settings().token_key == first.token_key  # kept across runs
-    assert token_settings().token_key == first.token_key
+    assert local_settings().token_key == first.token_key
     monkeypatch.setattr(insights.config, "data_dir", lambda: bare_env.parent / "other")
     assert demo_settings().token_key != first.token_key  # random per installation
 
@@ -98,7 +98,7 @@ def test_demo_writes_a_private_random_key_that_token_reads(
 def test_configured_key_wins_over_the_demo_file(bare_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     demo_settings()
     monkeypatch.setenv("INSIGHTS_TOKEN_KEY", "c" * 32)
-    assert demo_settings().token_key == token_settings().token_key == "c" * 32
+    assert demo_settings().token_key == local_settings().token_key == "c" * 32
 
 
 def test_readme_commands_demo_then_token(
@@ -115,5 +115,7 @@ def test_readme_commands_demo_then_token(
     assert verify_token(served_with, printed.output.strip()).user_id == "101"
     ana = shown.output.split("Token for Ana (101):", 1)[1].split()[0]
     assert verify_token(served_with, ana).portal_id == "demo"
+    listed = runner.invoke(cli, ["users"])  # the other local commands work beside the demo too
+    assert listed.exit_code == 0 and "Ruiz" in listed.output, listed.output
     with pytest.raises(Exception, match="Signature"):
         jwt.decode(printed.output.strip(), DEV_TOKEN_KEY, algorithms=["HS256"])
