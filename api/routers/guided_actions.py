@@ -35,7 +35,8 @@ async def guided_actions(
         target = await load_viewer(session, viewer.portal_id, user_id)
         if target is None:
             raise NotFound()
-    await evaluate(session, target.portal_id, target.user_id, datetime.now(UTC))
+    # evaluated over the target user's readable records, listed through their current visibility
+    await evaluate(session, target.portal_id, target.user_id, datetime.now(UTC), viewer=target)
     # read-only impersonation: the other user's actions, as that user sees them
     return {"items": await list_actions(session, target.user_id, target, category)}
 

@@ -1,12 +1,17 @@
 """Guided-action evaluation time: one rep owning N records, then every user of the account.
 
     python -m evals.perf.bench_guided_actions --database-url URL --records 10000
+    python -m evals.perf.bench_guided_actions --database-url URL --records 10000 --scope team
     python -m evals.perf.bench_guided_actions --database-url sqlite:////tmp/scale.db --account scale
 
 With ``--records`` a synthetic account (``bench-ga``) is (re)built with SQLAlchemy Core bulk inserts:
 the rep owns N records (contacts, leads, deals, meetings, calls, emails, tasks) spread over 120 days
 around the clock so that every rule has work to do, and a few other users own a quarter as many
 each. Without it, an existing account (e.g. a generated scale import) is measured, busiest user.
+``--scope`` gives the rep that view scope on every type (default ``all``; with ``team`` the rep
+shares a team with two of the others): the rules read only what the rep may read, so a narrower
+scope puts the owner sets into every statement. Listing the actions (what the API adds to an
+evaluation) is measured too.
 
 The first evaluation creates the actions; later ones measure the steady state (what the API pays per
 request). The runs are rolled back at the end so the benchmark can be repeated on the same database.
@@ -33,6 +38,8 @@ from insights.crm.parse import parse_time
 from insights.db import create_schema, make_engine, make_sessionmaker
 from insights.guided_actions.models import GuidedAction, GuidedActionFeedback, GuidedActionMember
 from insights.guided_actions.runner import evaluate
+from insights.guided_actions.service import list_actions
+from insights.permissions.viewer import load_viewer
 
 BENCH = "bench-ga"
 CHUNK = 2000
@@ -163,7 +170,9 @@ def _user_rows(uid: str, n: int, now: datetime, rnd: random.Random, users: list[
     return out
 
 
-async def build(engine: AsyncEngine, records: int, now: datetime, others: int, analyze: bool = True) -> str:
+async def build(
+    engine: AsyncEngine, records: int, now: datetime, others: int, analyze: bool = True, scope: str = "all"
+) -> str:
     """(Re)build the synthetic account; returns the measured rep's id."""
     await create_schema(engine)
     tables = [
@@ -177,6 +186,8 @@ async def build(engine: AsyncEngine, records: int, now: datetime, others: int, a
         m.Company,
         m.PipelineStage,
         m.Pipeline,
+        m.TeamMembership,
+        m.Team,
         m.User,
         m.PermissionSet,
         GuidedActionMember,
@@ -190,11 +201,33 @@ async def build(engine: AsyncEngine, records: int, now: datetime, others: int, a
     users = ["rep"] + [f"other{i}" for i in range(others)]
     scopes = dict.fromkeys(m.SCOPED_TYPES, "all")
     await _bulk(engine, m.Account, [dict(id=BENCH, name="bench")])
-    await _bulk(engine, m.PermissionSet, [dict(portal_id=BENCH, id="all", scopes=scopes, unassigned=[])])
+    rep_scopes = dict.fromkeys(m.SCOPED_TYPES, scope)
+    await _bulk(
+        engine,
+        m.PermissionSet,
+        [
+            dict(portal_id=BENCH, id="all", scopes=scopes, unassigned=[]),
+            dict(portal_id=BENCH, id="rep", scopes=rep_scopes, unassigned=[]),
+        ],
+    )
     await _bulk(
         engine,
         m.User,
-        [dict(portal_id=BENCH, id=u, email=f"{u}@seller.example", permission_set_id="all") for u in users],
+        [
+            dict(
+                portal_id=BENCH,
+                id=u,
+                email=f"{u}@seller.example",
+                permission_set_id="rep" if u == "rep" else "all",
+            )
+            for u in users
+        ],
+    )
+    await _bulk(engine, m.Team, [dict(portal_id=BENCH, id="t1", name="Team 1")])
+    await _bulk(
+        engine,
+        m.TeamMembership,
+        [dict(portal_id=BENCH, team_id="t1", user_id=u, is_primary=True) for u in users[:3]],
     )
     await _bulk(engine, m.Pipeline, [dict(portal_id=BENCH, id="default", label="Sales")])
     await _bulk(
@@ -234,7 +267,10 @@ async def build(engine: AsyncEngine, records: int, now: datetime, others: int, a
     if analyze:  # planner statistics, as a maintained database has them (SQLite has none by default)
         async with engine.begin() as conn:
             await conn.exec_driver_sql("ANALYZE")
-    print(f"built {BENCH}: rep owns {records:,} records; {others} others own {records // 4:,} each")
+    print(
+        f"built {BENCH}: rep owns {records:,} records (scope {scope}); {others} others own"
+        f" {records // 4:,} each"
+    )
     return "rep"
 
 
@@ -257,14 +293,21 @@ async def _busiest(sm: Any, account: str) -> tuple[str, int]:
 
 
 async def main(
-    url: str, account: str, now_s: str, repeats: int, records: int | None, others: int, analyze: bool
+    url: str,
+    account: str,
+    now_s: str,
+    repeats: int,
+    records: int | None,
+    others: int,
+    analyze: bool,
+    scope: str = "all",
 ) -> None:
     now = parse_time(now_s, "--now")
     engine = make_engine(async_database_url(url))
     await create_schema(engine)  # adds tables a database imported before them lacks
     if records:
         started = time.perf_counter()
-        await build(engine, records, now, others, analyze)
+        await build(engine, records, now, others, analyze, scope)
         print(f"  build took {time.perf_counter() - started:.1f} s")
         account = BENCH
     sm = make_sessionmaker(engine)
@@ -282,10 +325,18 @@ async def main(
             if i == 0:
                 created = len(result.created)
             active = len(result.active)
+        viewer = await load_viewer(s, account, top)
+        assert viewer is not None
+        list_times, listed = [], 0
+        for _ in range(repeats):
+            started = time.perf_counter()
+            listed = len(await list_actions(s, top, viewer, "all"))
+            list_times.append((time.perf_counter() - started) * 1000)
         await s.rollback()
-    print(f"  first run created {created} actions; {active} active afterwards")
+    print(f"  first run created {created} actions; {active} active afterwards; {listed} listed")
     show("evaluate ms, the rep: first run", {"first": times[0]})
     show("evaluate ms, the rep: steady state", percentiles(times[1:]))
+    show("list ms, the rep's actions", percentiles(list_times))
     all_times = []
     async with sm() as s:
         started_all = time.perf_counter()
@@ -312,5 +363,13 @@ if __name__ == "__main__":
     p.add_argument("--now", default="2026-11-01T12:00:00Z")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-analyze", action="store_true", help="leave the planner without statistics")
+    p.add_argument(
+        "--scope",
+        choices=("all", "team", "owned"),
+        default="all",
+        help="the rep's view scope (with --records)",
+    )
     a = p.parse_args()
-    asyncio.run(main(a.database_url, a.account, a.now, a.repeats, a.records, a.others, not a.no_analyze))
+    asyncio.run(
+        main(a.database_url, a.account, a.now, a.repeats, a.records, a.others, not a.no_analyze, a.scope)
+    )

@@ -1,16 +1,27 @@
-"""What a rule is, and the SQL building blocks the rules share (set-based, one query per rule)."""
+"""What a rule is, and the SQL building blocks the rules share (set-based, one query per rule).
+
+Rules see only the user's readable records (permissions.md rule 8): every record and activity a
+rule's SQL reads, in its joins and in its EXISTS / NOT EXISTS tests alike, passes the readable
+predicates of ``insights.permissions.readable`` compiled into that same statement (``can_read``,
+``can_read_activity``). A rule thus evaluates over the world as the user sees it: an action is never
+created on, or because of, a record the user may not see, and a hidden record's absence or presence
+changes nothing the user is told.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
+from insights.permissions.readable import activity_readable, record_readable
+from insights.permissions.viewer import Viewer
 
 OPEN_LEAD = ("new-stage-id", "attempting-stage-id", "connected-stage-id")
 BUILT_IN_CALLING = ("CALLING", "CALLING_WIDGET", "BUILT_IN", "HUBSPOT_CALLING")
@@ -18,10 +29,36 @@ BUILT_IN_CALLING = ("CALLING", "CALLING_WIDGET", "BUILT_IN", "HUBSPOT_CALLING")
 
 @dataclass
 class User:
+    """The rep the rules run for, with the viewer (scopes, teams) every rule's reads are filtered by."""
+
     portal_id: str
     id: str
     email: str
     time_zone: str | None
+    viewer: Viewer
+
+    @classmethod
+    def of(cls, viewer: Viewer) -> User:
+        return cls(viewer.portal_id, viewer.user_id, viewer.email or "", viewer.time_zone, viewer)
+
+
+Sentence = dict[str, Any]  # {"text": str, "refs": [[type, id], ...]}: the records the text names
+
+
+def said(text: str, *refs: tuple[str, str]) -> Sentence:
+    """A why sentence with the (type, id) of every record it names or was drawn from, so that a
+    listing can drop it once one of them is hidden from the viewer (stored as JSON)."""
+    return {"text": text, "refs": [[t, i] for t, i in refs]}
+
+
+def can_read(u: User, kind: str, table: Any = None) -> ColumnElement[bool]:
+    """The deal, contact, company or lead row ``table`` (default: the model) is readable by ``u``."""
+    return record_readable(u.viewer, kind, table)
+
+
+def can_read_activity(u: User, table: Any = None, *types: str) -> ColumnElement[bool]:
+    """The activity row ``table`` (default ``A``) of one of ``types`` (default: any) is readable."""
+    return activity_readable(u.viewer, types or m.ACTIVITY_TYPES, table if table is not None else A)
 
 
 @dataclass
@@ -31,7 +68,7 @@ class Candidate:
     record_type: str
     record_id: str
     name: str
-    why: list[str]
+    why: list[Sentence]
     trigger_key: str = ""
     members: list[dict[str, str]] = field(default_factory=list)  # grouped rules: the records listed
     open_deal: bool = False  # primary object associated with an open deal (category of 4, 6, 7, 8, 12, 13)
@@ -54,6 +91,8 @@ class Rule:
     max_age_days: float | None = None
     grouped: bool = False
     extra_expiry: Expirer | None = None
+    # the trigger key is the id of the triggering activity: a listing checks it is still readable
+    activity_trigger: bool = False
 
 
 A, L = m.Activity, m.ActivityLink
@@ -80,12 +119,12 @@ def by_activity(stmt: Select, link: object) -> Select:  # type: ignore[type-arg]
     return stmt.with_hint(link, "INDEXED BY ix_activity_links_activity", "sqlite")
 
 
-def open_deal_of_activity() -> ColumnElement[bool]:
-    """``A`` is logged on an open deal, or on a contact of one. Driven from the activity's own links
-    (index on activity id), never from the account's deals."""
+def open_deal_of_activity(u: User) -> ColumnElement[bool]:
+    """``A`` is logged on an open deal the user may read, or on a readable contact of one. Driven
+    from the activity's own links (index on activity id), never from the account's deals."""
     link = aliased(L)
     of_activity = [link.portal_id == A.portal_id, link.activity_id == A.id]
-    live = [m.Deal.archived.is_(False), deal_is_open()]
+    live = [can_read(u, "deal"), deal_is_open()]
     on_deal = by_activity(
         select(link.activity_id)
         .join(m.Deal, and_(m.Deal.portal_id == link.portal_id, m.Deal.id == link.object_id))
@@ -97,7 +136,8 @@ def open_deal_of_activity() -> ColumnElement[bool]:
         select(link.activity_id)
         .join(dc, and_(dc.portal_id == link.portal_id, dc.contact_id == link.object_id))
         .join(m.Deal, and_(m.Deal.portal_id == dc.portal_id, m.Deal.id == dc.deal_id))
-        .where(*of_activity, link.object_type == "contact", *live),
+        .join(m.Contact, and_(m.Contact.portal_id == dc.portal_id, m.Contact.id == dc.contact_id))
+        .where(*of_activity, link.object_type == "contact", can_read(u, "contact"), *live),
         link,
     )
     return or_(exists(on_deal), exists(on_contact))
@@ -127,39 +167,38 @@ def deal_is_open() -> ColumnElement[bool]:
     )
 
 
-def engagements(object_type: str, portal_id: str, among: object, since: datetime):  # type: ignore[no-untyped-def]
-    """(object id, activity id, when) of engagements with the records ``among`` (a select of ids)
-    since a time (spec definitions): an incoming email, a first open of an email, a meeting booked
-    or attended, a completed call. Restricted up front: the user's records, not the account's."""
+def engagements(u: User, object_type: str, among: object, since: datetime):  # type: ignore[no-untyped-def]
+    """(object id, activity id, when) of the user's readable engagements with the records ``among``
+    (a select of ids) since a time (spec definitions): an incoming email, a first open of an email,
+    a meeting booked or attended, a completed call. Restricted up front: the user's records, not
+    the account's."""
 
-    def on(kind_filter: ColumnElement[bool], at: ColumnElement) -> object:
+    def on(kind: str, kind_filter: ColumnElement[bool], at: ColumnElement) -> object:
         return (
             select(L.object_id.label("object_id"), A.id.label("activity_id"), at.label("at"))
             .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
             .where(
-                L.portal_id == portal_id,
+                L.portal_id == u.portal_id,
                 L.object_type == object_type,
                 L.object_id.in_(among),
-                A.archived.is_(False),
+                can_read_activity(u, A, kind),
                 kind_filter,
                 at > since,
             )
         )
 
     return union_all(
-        on(and_(A.type == "email", A.email_direction == "INCOMING_EMAIL"), A.occurred_at),
-        on(and_(A.type == "email", A.first_opened_at.is_not(None)), A.first_opened_at),
+        on("email", A.email_direction == "INCOMING_EMAIL", A.occurred_at),
+        on("email", A.first_opened_at.is_not(None), A.first_opened_at),
         on(
-            and_(
-                A.type == "meeting",
-                or_(
-                    A.meeting_outcome.is_(None),
-                    A.meeting_outcome.in_(("SCHEDULED", "COMPLETED", "RESCHEDULED")),
-                ),
+            "meeting",
+            or_(
+                A.meeting_outcome.is_(None),
+                A.meeting_outcome.in_(("SCHEDULED", "COMPLETED", "RESCHEDULED")),
             ),
             func.coalesce(A.created_at, A.occurred_at),
         ),
-        on(and_(A.type == "call", A.call_status == "COMPLETED"), A.occurred_at),
+        on("call", A.call_status == "COMPLETED", A.occurred_at),
     ).subquery("engagement")
 
 
@@ -174,7 +213,10 @@ __all__ = [
     "OPEN_LEAD",
     "Candidate",
     "Rule",
+    "Sentence",
     "User",
+    "can_read",
+    "can_read_activity",
     "deal_is_open",
     "domain",
     "engagements",
@@ -183,4 +225,5 @@ __all__ = [
     "literal",
     "by_activity",
     "open_deal_of_activity",
+    "said",
 ]

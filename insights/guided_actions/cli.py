@@ -30,7 +30,7 @@ async def _actions(user_id: str, clock: datetime, portal: str, url: str) -> Tabl
             viewer = await load_viewer(s, portal, user_id)
             if viewer is None:
                 raise LookupError(f"No user {user_id} in account {portal}")
-            result = await evaluate(s, portal, user_id, clock)
+            result = await evaluate(s, portal, user_id, clock, viewer=viewer)
             items = await list_actions(s, user_id, viewer, "all")
             await s.commit()
     finally:

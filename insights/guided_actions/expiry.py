@@ -1,6 +1,7 @@
 """Rule-specific expiry conditions that depend on what happened after an action was created
 ("you email the contact after creation", "you log any activity on the lead"). Each check is one
-grouped query over all of the rule's active actions, never a query per action."""
+grouped query over all of the rule's active actions, never a query per action, and reads only
+what the user may read (as the rules do)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
-from insights.guided_actions.base import A, Expirer, L, User
+from insights.guided_actions.base import A, Expirer, L, User, can_read, can_read_activity
 from insights.guided_actions.models import GuidedAction
 
 CHUNK = 500  # ids per IN list: well inside SQLite's and asyncpg's parameter limits
@@ -30,11 +31,12 @@ async def _newest_by_object(
                 L.object_type == kind,
                 L.object_id.in_(ordered[i : i + CHUNK]),
                 A.owner_id == u.id,
-                A.archived.is_(False),
                 A.occurred_at <= now,
             ]
             if emails_only:
-                where += [A.type == "email", A.email_direction == "EMAIL"]
+                where += [can_read_activity(u, A, "email"), A.email_direction == "EMAIL"]
+            else:
+                where.append(can_read_activity(u, A))
             rows = await s.execute(
                 select(L.object_id, func.max(A.occurred_at))
                 .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
@@ -76,11 +78,16 @@ def lead_touched_since(emails_only: bool) -> Expirer:
         lead_ids = sorted({a.record_id for a in actions})
         contact_of: dict[str, str] = {}
         for i in range(0, len(lead_ids), CHUNK):
-            rows = await s.execute(
-                select(m.Lead.id, m.Lead.contact_id).where(
-                    m.Lead.portal_id == u.portal_id,
+            rows = await s.execute(  # the lead's contact, when the user may read both
+                select(m.Lead.id, m.Lead.contact_id)
+                .join(
+                    m.Contact,
+                    and_(m.Contact.portal_id == m.Lead.portal_id, m.Contact.id == m.Lead.contact_id),
+                )
+                .where(
                     m.Lead.id.in_(lead_ids[i : i + CHUNK]),
-                    m.Lead.contact_id.is_not(None),
+                    can_read(u, "lead"),
+                    can_read(u, "contact"),
                 )
             )
             contact_of.update({lead: contact for lead, contact in rows})

@@ -26,7 +26,9 @@ class GuidedAction(Base):
     record_id: Mapped[str] = mapped_column(String(128))
     # the triggering event: one action per (user, rule, record, trigger); "" when the rule has none
     trigger_key: Mapped[str] = mapped_column(String(128), default="")
-    why: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # why sentences, each with the records it names: [{"text", "refs": [[type, id], ...]}], so that a
+    # listing drops those naming a record the viewer can no longer read (older rows hold bare strings)
+    why: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # the objects it is about ([{type, id, name}]) and the primary object's contacts and companies,
     # captured at creation: later association changes are not reflected (spec)
     records: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

@@ -11,7 +11,16 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from insights.guided_actions.base import BUILT_IN_CALLING, A, Candidate, Rule, User, open_deal_of_activity
+from insights.guided_actions.base import (
+    BUILT_IN_CALLING,
+    A,
+    Candidate,
+    Rule,
+    User,
+    can_read_activity,
+    open_deal_of_activity,
+    said,
+)
 
 OPEN_TASK = A.task_status.is_(None) | (A.task_status != "COMPLETED")
 
@@ -21,19 +30,14 @@ def _title(title: str | None, kind: str) -> str:
 
 
 async def _rows(s: AsyncSession, u: User, kind: str, *where: object) -> list:  # type: ignore[type-arg]
-    """The user's activities of a kind matching ``where``, each with whether it is on an open deal.
-    The open-deal test runs on the (few) matches only, in one query, never per scanned row."""
+    """The user's readable activities of a kind matching ``where``, each with whether it is on an
+    open deal the user may read. The open-deal test runs on the (few) matches only, in one query,
+    never per scanned row."""
     found = (
         (
             await s.execute(
                 select(A)
-                .where(
-                    A.portal_id == u.portal_id,
-                    A.owner_id == u.id,
-                    A.type == kind,
-                    A.archived.is_(False),
-                    *where,
-                )
+                .where(A.owner_id == u.id, A.type == kind, can_read_activity(u, A, kind), *where)
                 .order_by(A.occurred_at, A.id)
             )
         )
@@ -45,7 +49,7 @@ async def _rows(s: AsyncSession, u: User, kind: str, *where: object) -> list:  #
     on_open = set(
         await s.scalars(
             select(A.id).where(
-                A.portal_id == u.portal_id, A.id.in_([a.id for a in found]), open_deal_of_activity()
+                A.portal_id == u.portal_id, A.id.in_([a.id for a in found]), open_deal_of_activity(u)
             )
         )
     )
@@ -60,7 +64,7 @@ async def sequence_activity(s: AsyncSession, u: User, now: datetime) -> list[Can
             "task",
             a.id,
             _title(a.title, "task"),
-            [f"Sequence task '{_title(a.title, 'task')}' is open."],
+            [said(f"Sequence task '{_title(a.title, 'task')}' is open.", ("task", a.id))],
             open_deal=bool(od),
         )
         for a, od in rows
@@ -86,7 +90,7 @@ async def follow_up_meeting(s: AsyncSession, u: User, now: datetime) -> list[Can
     """Rule 7: your meeting started and ended less than 7 days ago; not all follow-up tasks done."""
     task = aliased(A)
     follow_ups = select(task.id).where(
-        task.portal_id == A.portal_id, task.type == "task", task.follows_meeting_id == A.id
+        task.portal_id == A.portal_id, can_read_activity(u, task, "task"), task.follows_meeting_id == A.id
     )
     rows = await _rows(
         s,
@@ -105,7 +109,12 @@ async def follow_up_meeting(s: AsyncSession, u: User, now: datetime) -> list[Can
             "meeting",
             a.id,
             _title(a.title, "meeting"),
-            [f"Your meeting '{_title(a.title, 'meeting')}' took place {a.meeting_start:%Y-%m-%d}."],
+            [
+                said(
+                    f"Your meeting '{_title(a.title, 'meeting')}' took place {a.meeting_start:%Y-%m-%d}.",
+                    ("meeting", a.id),
+                )
+            ],
             open_deal=bool(od),
         )
         for a, od in rows
@@ -148,7 +157,12 @@ async def prepare_for_meeting(s: AsyncSession, u: User, now: datetime) -> list[C
             "meeting",
             a.id,
             _title(a.title, "meeting"),
-            [f"'{_title(a.title, 'meeting')}' starts at {a.meeting_start:%H:%M} UTC."],
+            [
+                said(
+                    f"'{_title(a.title, 'meeting')}' starts at {a.meeting_start:%H:%M} UTC.",
+                    ("meeting", a.id),
+                )
+            ],
             open_deal=bool(od),
             creatable=a.meeting_start > now,
         )
@@ -188,7 +202,8 @@ def _group(kind: str, rows: list, what: str, now: datetime) -> list[Candidate]: 
             kind + "_group",
             "group",
             f"{len(rows)} {what}",
-            [f"{len(rows)} {what}."],
+            # the count covers every member: dropped from a listing once any of them is hidden
+            [said(f"{len(rows)} {what}.", *((kind, a.id) for a, _ in rows))],
             members=members,
             open_deal=any(od for _, od in rows),
             trigger_key="group",

@@ -10,7 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
-from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements
+from insights.guided_actions.base import (
+    OPEN_LEAD,
+    A,
+    Candidate,
+    L,
+    Rule,
+    User,
+    can_read,
+    can_read_activity,
+    domain,
+    engagements,
+    said,
+)
 from insights.guided_actions.expiry import contact_emailed_since
 
 
@@ -18,9 +30,9 @@ def _name(c: m.Contact) -> str:
     return f"{c.first_name} {c.last_name}".strip() or c.email or c.id
 
 
-def _email_on_contact(direction: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
-    """An email of that direction is logged on the contact: from its links (primary key), not the
-    account's emails."""
+def _email_on_contact(u: User, direction: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
+    """A readable email of that direction is logged on the contact: from its links (primary key),
+    not the account's emails."""
     link, act = aliased(L), aliased(A)
     return exists(
         select(link.activity_id)
@@ -29,8 +41,7 @@ def _email_on_contact(direction: str, *extra: ColumnElement[bool]) -> ColumnElem
             link.portal_id == m.Contact.portal_id,
             link.object_type == "contact",
             link.object_id == m.Contact.id,
-            act.type == "email",
-            act.archived.is_(False),
+            can_read_activity(u, act, "email"),
             act.email_direction == direction,
             *[e(act) for e in extra],  # type: ignore[operator]
         )
@@ -44,17 +55,26 @@ async def newly_assigned_contacts(s: AsyncSession, u: User, now: datetime) -> li
         (
             await s.execute(
                 select(c).where(
-                    c.portal_id == u.portal_id,
                     c.owner_id == u.id,
-                    c.archived.is_(False),
+                    can_read(u, "contact"),
                     func.coalesce(c.lifecycle_stage, "").not_in(("customer", "evangelist")),
-                    ~exists(
-                        select(m.DealContact.deal_id).where(
-                            m.DealContact.portal_id == c.portal_id, m.DealContact.contact_id == c.id
+                    ~exists(  # on no deal the user may read
+                        select(m.DealContact.deal_id)
+                        .join(
+                            m.Deal,
+                            and_(
+                                m.Deal.portal_id == m.DealContact.portal_id,
+                                m.Deal.id == m.DealContact.deal_id,
+                            ),
+                        )
+                        .where(
+                            m.DealContact.portal_id == c.portal_id,
+                            m.DealContact.contact_id == c.id,
+                            can_read(u, "deal"),
                         )
                     ),
-                    ~_email_on_contact("EMAIL", lambda act: act.owner_id == u.id),  # type: ignore[arg-type]
-                    ~_email_on_contact("INCOMING_EMAIL"),
+                    ~_email_on_contact(u, "EMAIL", lambda act: act.owner_id == u.id),  # type: ignore[arg-type]
+                    ~_email_on_contact(u, "INCOMING_EMAIL"),
                 )
             )
         )
@@ -67,8 +87,8 @@ async def newly_assigned_contacts(s: AsyncSession, u: User, now: datetime) -> li
             r.id,
             _name(r),
             [
-                f"{_name(r)} is assigned to you and is not a customer yet.",
-                "The contact is on no deal and no email has gone either way.",
+                said(f"{_name(r)} is assigned to you and is not a customer yet.", ("contact", r.id)),
+                said("The contact is on no deal and no email has gone either way.", ("contact", r.id)),
             ],
         )
         for r in rows
@@ -78,31 +98,33 @@ async def newly_assigned_contacts(s: AsyncSession, u: User, now: datetime) -> li
 async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 3: the contact's latest lead was disqualified, then the contact engaged within 30 days."""
     c, lead = m.Contact, m.Lead
-    other = aliased(m.Lead)
-    latest = (
-        select(lead.contact_id, func.max(func.coalesce(lead.created_at, lead.stage_changed_at)).label("at"))
-        .where(lead.portal_id == u.portal_id, lead.archived.is_(False))
-        .group_by(lead.contact_id)
-        .subquery()
+    other, newer = aliased(m.Lead), aliased(m.Lead)
+    lead_at = func.coalesce(lead.created_at, lead.stage_changed_at)
+    # the contact's most recent lead among those the user may read: no readable lead is newer (an
+    # index probe per candidate; a grouped max over the account's leads misleads the planners)
+    latest = and_(
+        lead_at.is_not(None),
+        ~exists(
+            select(newer.id).where(
+                newer.portal_id == c.portal_id,
+                newer.contact_id == c.id,
+                func.coalesce(newer.created_at, newer.stage_changed_at) > lead_at,
+                can_read(u, "lead", newer),
+            )
+        ),
     )
-    mine = select(c.id).where(c.portal_id == u.portal_id, c.owner_id == u.id)
-    e = engagements("contact", u.portal_id, mine, now - timedelta(days=30))
+    mine = select(c.id).where(c.owner_id == u.id, can_read(u, "contact"))
+    e = engagements(u, "contact", mine, now - timedelta(days=30))
     rows = (
         await s.execute(
             select(c, lead, e.c.activity_id, e.c.at)
             .join(lead, and_(lead.portal_id == c.portal_id, lead.contact_id == c.id))
-            .join(
-                latest,
-                and_(
-                    latest.c.contact_id == c.id,
-                    func.coalesce(lead.created_at, lead.stage_changed_at) == latest.c.at,
-                ),
-            )
             .join(e, e.c.object_id == c.id)
             .where(
-                c.portal_id == u.portal_id,
                 c.owner_id == u.id,
-                c.archived.is_(False),
+                can_read(u, "contact"),
+                can_read(u, "lead", lead),
+                latest,
                 lead.stage == "unqualified-stage-id",
                 func.coalesce(lead.owner_id, u.id) == u.id,
                 ~exists(
@@ -110,7 +132,7 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
                         other.portal_id == c.portal_id,
                         other.contact_id == c.id,
                         other.stage.in_(OPEN_LEAD),
-                        other.archived.is_(False),
+                        can_read(u, "lead", other),
                     )
                 ),
                 e.c.at > func.coalesce(lead.stage_changed_at, lead.created_at),
@@ -129,8 +151,16 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
                 contact.id,
                 _name(contact),
                 [
-                    f"{_name(contact)}'s lead {ld.name or ld.id} was disqualified.",
-                    f"The contact engaged again on {at:%Y-%m-%d}.",
+                    said(
+                        f"{_name(contact)}'s lead {ld.name or ld.id} was disqualified.",
+                        ("contact", contact.id),
+                        ("lead", ld.id),
+                    ),
+                    said(
+                        f"The contact engaged again on {at:%Y-%m-%d}.",
+                        ("contact", contact.id),
+                        ("activity", str(activity_id)),
+                    ),
                 ],
                 trigger_key=str(activity_id),
             ),
@@ -139,16 +169,15 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
 
 
 def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignore[no-untyped-def]
-    """(contact, reply email) pairs: an incoming email from the contact in the same thread after an
-    email the user sent (``to_contact_by_user``) or simply addressed to the user as primary recipient."""
+    """(contact, reply email) pairs, all readable: an incoming email from the contact in the same
+    thread after an email the user sent (``to_contact_by_user``) or simply addressed to the user as
+    primary recipient."""
     c = m.Contact
     reply = aliased(m.Activity)
     sent = aliased(m.Activity)
     link = aliased(L)
     conditions = [
-        reply.portal_id == u.portal_id,
-        reply.type == "email",
-        reply.archived.is_(False),
+        can_read_activity(u, reply, "email"),
         reply.email_direction == "INCOMING_EMAIL",
         reply.occurred_at > since,  # an older reply cannot start an action that would still be alive
     ]
@@ -157,7 +186,7 @@ def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignor
             exists(
                 select(sent.id).where(
                     sent.portal_id == reply.portal_id,
-                    sent.type == "email",
+                    can_read_activity(u, sent, "email"),
                     sent.email_direction == "EMAIL",
                     sent.owner_id == u.id,
                     sent.occurred_at < reply.occurred_at,
@@ -177,7 +206,7 @@ def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignor
             ),
         )
         .join(c, and_(c.portal_id == link.portal_id, c.id == link.object_id))
-        .where(c.portal_id == u.portal_id, c.archived.is_(False), *conditions)
+        .where(can_read(u, "contact"), *conditions)
     )
 
 
@@ -191,7 +220,13 @@ async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candida
             "contact",
             c.id,
             _name(c),
-            [f"{_name(c)} replied on {at:%Y-%m-%d} to an email you sent."],
+            [
+                said(
+                    f"{_name(c)} replied on {at:%Y-%m-%d} to an email you sent.",
+                    ("contact", c.id),
+                    ("activity", rid),
+                )
+            ],
             trigger_key=rid,
             at=at,
         )
@@ -210,6 +245,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
                         m.Lead.portal_id == m.Contact.portal_id,
                         m.Lead.contact_id == m.Contact.id,
                         m.Lead.stage.in_(OPEN_LEAD),
+                        can_read(u, "lead"),
                     )
                 )
             )
@@ -220,7 +256,13 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
             "contact",
             c.id,
             _name(c),
-            [f"{_name(c)} wrote to you on {at:%Y-%m-%d} and awaits a reply."],
+            [
+                said(
+                    f"{_name(c)} wrote to you on {at:%Y-%m-%d} and awaits a reply.",
+                    ("contact", c.id),
+                    ("activity", rid),
+                )
+            ],
             trigger_key=rid,
             at=at,
         )
@@ -232,11 +274,11 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
 async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 14: your contact at a target account engaged in the last 7 days."""
     c = m.Contact
-    mine = select(c.id).where(c.portal_id == u.portal_id, c.owner_id == u.id)
-    e = engagements("contact", u.portal_id, mine, now - timedelta(days=7))
+    mine = select(c.id).where(c.owner_id == u.id, can_read(u, "contact"))
+    e = engagements(u, "contact", mine, now - timedelta(days=7))
     rows = (
         await s.execute(
-            select(c, m.Company.name, e.c.activity_id, e.c.at)
+            select(c, m.Company.id, m.Company.name, e.c.activity_id, e.c.at)
             .join(
                 m.ContactCompany,
                 and_(m.ContactCompany.portal_id == c.portal_id, m.ContactCompany.contact_id == c.id),
@@ -247,9 +289,9 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
             )
             .join(e, e.c.object_id == c.id)
             .where(
-                c.portal_id == u.portal_id,
                 c.owner_id == u.id,
-                c.archived.is_(False),
+                can_read(u, "contact"),
+                can_read(u, "company"),
                 m.Company.is_target_account.is_(True),
                 e.c.at > now - timedelta(days=7),
                 e.c.at <= now,
@@ -258,7 +300,7 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
         )
     ).all()
     seen: dict[str, Candidate] = {}
-    for contact, company, activity_id, at in rows:
+    for contact, company_id, company, activity_id, at in rows:
         seen.setdefault(
             contact.id,
             Candidate(
@@ -266,8 +308,16 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
                 contact.id,
                 _name(contact),
                 [
-                    f"{_name(contact)} works at target account {company}.",
-                    f"The contact engaged on {at:%Y-%m-%d}.",
+                    said(
+                        f"{_name(contact)} works at target account {company}.",
+                        ("contact", contact.id),
+                        ("company", company_id),
+                    ),
+                    said(
+                        f"The contact engaged on {at:%Y-%m-%d}.",
+                        ("contact", contact.id),
+                        ("activity", str(activity_id)),
+                    ),
                 ],
                 trigger_key=str(activity_id),
             ),
@@ -284,7 +334,14 @@ RULES = [
         newly_assigned_contacts,
         max_age_days=30,
     ),
-    Rule(3, "re_engaged_contacts", "Re-engaged contacts", "prospecting", re_engaged_contacts),
+    Rule(
+        3,
+        "re_engaged_contacts",
+        "Re-engaged contacts",
+        "prospecting",
+        re_engaged_contacts,
+        activity_trigger=True,
+    ),
     Rule(
         5,
         "email_replies",
@@ -293,6 +350,7 @@ RULES = [
         email_replies,
         max_age_days=14,
         extra_expiry=contact_emailed_since(),
+        activity_trigger=True,
     ),
     Rule(
         9,
@@ -302,6 +360,14 @@ RULES = [
         awaiting_your_reply,
         max_age_days=14,
         extra_expiry=contact_emailed_since(),
+        activity_trigger=True,
     ),
-    Rule(14, "target_account_activity", "Target account activity", "prospecting", target_account_activity),
+    Rule(
+        14,
+        "target_account_activity",
+        "Target account activity",
+        "prospecting",
+        target_account_activity,
+        activity_trigger=True,
+    ),
 ]

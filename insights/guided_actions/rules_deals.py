@@ -10,13 +10,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
-from insights.guided_actions.base import A, Candidate, L, Rule, User, deal_is_open, linked_to
+from insights.guided_actions.base import (
+    A,
+    Candidate,
+    L,
+    Rule,
+    User,
+    can_read,
+    can_read_activity,
+    deal_is_open,
+    linked_to,
+    said,
+)
 
 D = m.Deal
 
 
 def _mine_open(u: User) -> list:  # type: ignore[type-arg]
-    return [D.portal_id == u.portal_id, D.owner_id == u.id, D.archived.is_(False), deal_is_open()]
+    return [D.owner_id == u.id, can_read(u, "deal"), deal_is_open()]
 
 
 def _contact_link(activity: type[m.Activity] | object) -> object:
@@ -24,8 +35,8 @@ def _contact_link(activity: type[m.Activity] | object) -> object:
 
 
 def _contact_emails(u: User, email: object) -> Select:  # type: ignore[type-arg]
-    """(deal, contact, email) rows: your open deals → their contacts → emails logged on them (link
-    primary key), never a deal × email product."""
+    """(deal, contact, email) rows, all readable: your open deals → their contacts → emails logged
+    on them (link primary key), never a deal × email product."""
     link = aliased(L)
     dc = m.DealContact
     return (
@@ -40,7 +51,7 @@ def _contact_emails(u: User, email: object) -> Select:  # type: ignore[type-arg]
             ),
         )
         .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))  # type: ignore[attr-defined]
-        .where(*_mine_open(u), email.type == "email", email.archived.is_(False))  # type: ignore[attr-defined]
+        .where(*_mine_open(u), can_read(u, "contact"), can_read_activity(u, email, "email"))
     )
 
 
@@ -58,7 +69,7 @@ async def reply_to_email(s: AsyncSession, u: User, now: datetime) -> list[Candid
                 ~exists(
                     select(sent.id).where(
                         sent.portal_id == reply.portal_id,
-                        sent.type == "email",
+                        can_read_activity(u, sent, "email"),
                         sent.email_direction == "EMAIL",
                         sent.owner_id == u.id,
                         sent.occurred_at > reply.occurred_at,
@@ -76,8 +87,13 @@ async def reply_to_email(s: AsyncSession, u: User, now: datetime) -> list[Candid
             deal.id,
             deal.name,
             [
-                f"{contact.first_name} {contact.last_name} ({deal.name}) replied on {r.occurred_at:%Y-%m-%d};"
-                " no answer yet."
+                said(
+                    f"{contact.first_name} {contact.last_name} ({deal.name}) replied on"
+                    f" {r.occurred_at:%Y-%m-%d}; no answer yet.",
+                    ("deal", deal.id),
+                    ("contact", contact.id),
+                    ("activity", r.id),
+                )
             ],
             trigger_key=r.id,
             at=r.occurred_at,
@@ -96,8 +112,7 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
             .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
             .where(
                 *_mine_open(u),
-                A.archived.is_(False),
-                A.type.in_(("email", "call", "meeting", "note")),
+                can_read_activity(u, A, "email", "call", "meeting", "note"),
                 ended <= now - timedelta(hours=24),
                 or_(D.next_step_changed_at.is_(None), ended > D.next_step_changed_at),
             )
@@ -109,7 +124,12 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
             "deal",
             d.id,
             d.name,
-            [f"An activity on {d.name} ended {last:%Y-%m-%d} and the next step was not updated since."],
+            [
+                said(
+                    f"An activity on {d.name} ended {last:%Y-%m-%d} and the next step was not updated since.",
+                    ("deal", d.id),
+                )
+            ],
             trigger_key=d.next_step_changed_at.isoformat() if d.next_step_changed_at else "",
         )
         for d, last in rows
@@ -124,9 +144,19 @@ async def add_contact(s: AsyncSession, u: User, now: datetime) -> list[Candidate
                 select(D).where(
                     *_mine_open(u),
                     D.created_at < now - timedelta(days=7),
-                    ~exists(
-                        select(m.DealContact.contact_id).where(
-                            m.DealContact.portal_id == D.portal_id, m.DealContact.deal_id == D.id
+                    ~exists(  # no contact the user may read
+                        select(m.DealContact.contact_id)
+                        .join(
+                            m.Contact,
+                            and_(
+                                m.Contact.portal_id == m.DealContact.portal_id,
+                                m.Contact.id == m.DealContact.contact_id,
+                            ),
+                        )
+                        .where(
+                            m.DealContact.portal_id == D.portal_id,
+                            m.DealContact.deal_id == D.id,
+                            can_read(u, "contact"),
                         )
                     ),
                 )
@@ -136,7 +166,12 @@ async def add_contact(s: AsyncSession, u: User, now: datetime) -> list[Candidate
         .all()
     )
     return [
-        Candidate("deal", d.id, d.name, [f"{d.name} has no contact, {(now - d.created_at).days} days in."])
+        Candidate(
+            "deal",
+            d.id,
+            d.name,
+            [said(f"{d.name} has no contact, {(now - d.created_at).days} days in.", ("deal", d.id))],
+        )
         for d in rows
     ]
 
@@ -157,9 +192,14 @@ async def initial_outreach(s: AsyncSession, u: User, now: datetime) -> list[Cand
                     *_mine_open(u),
                     D.stage_id == first,
                     D.created_at < now - timedelta(days=7),
-                    ~exists(
-                        select(L.activity_id).where(
-                            L.portal_id == D.portal_id, L.object_type == "deal", L.object_id == D.id
+                    ~exists(  # no engagement the user may read
+                        select(L.activity_id)
+                        .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
+                        .where(
+                            L.portal_id == D.portal_id,
+                            L.object_type == "deal",
+                            L.object_id == D.id,
+                            can_read_activity(u),
                         )
                     ),
                 )
@@ -169,7 +209,12 @@ async def initial_outreach(s: AsyncSession, u: User, now: datetime) -> list[Cand
         .all()
     )
     return [
-        Candidate("deal", d.id, d.name, [f"{d.name} is in its first stage with no engagement yet."])
+        Candidate(
+            "deal",
+            d.id,
+            d.name,
+            [said(f"{d.name} is in its first stage with no engagement yet.", ("deal", d.id))],
+        )
         for d in rows
     ]
 
@@ -179,8 +224,7 @@ async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[
     Opens older than 14 days are not looked at: their action (7-day lifetime) would be over."""
     sent, reply = aliased(m.Activity), aliased(m.Activity)
     answered = select(reply.in_reply_to).where(
-        reply.portal_id == u.portal_id,
-        reply.type == "email",
+        can_read_activity(u, reply, "email"),
         reply.email_direction == "INCOMING_EMAIL",
         reply.in_reply_to.is_not(None),
         reply.occurred_at <= now,
@@ -195,7 +239,7 @@ async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[
                     select(reply.id).where(
                         reply.portal_id == sent.portal_id,
                         reply.thread_id == sent.thread_id,
-                        reply.type == "email",
+                        can_read_activity(u, reply, "email"),
                         reply.email_direction == "INCOMING_EMAIL",
                         reply.occurred_at > sent.occurred_at,
                         reply.occurred_at <= now,
@@ -206,14 +250,19 @@ async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[
         )
     ).all()
     out = {}
-    for deal, _contact, e in rows:
+    for deal, contact, e in rows:
         out[(deal.id, e.id)] = Candidate(
             "deal",
             deal.id,
             deal.name,
             [
-                f"A buyer on {deal.name} opened your email on {e.first_opened_at:%Y-%m-%d}"
-                " and has not replied."
+                said(
+                    f"A buyer on {deal.name} opened your email on {e.first_opened_at:%Y-%m-%d}"
+                    " and has not replied.",
+                    ("deal", deal.id),
+                    ("contact", contact.id),
+                    ("activity", e.id),
+                )
             ],
             trigger_key=e.id,
             at=e.first_opened_at,
@@ -222,9 +271,25 @@ async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[
 
 
 RULES = [
-    Rule(10, "reply_to_email", "Reply to email", "closing", reply_to_email, max_age_days=7),
+    Rule(
+        10,
+        "reply_to_email",
+        "Reply to email",
+        "closing",
+        reply_to_email,
+        max_age_days=7,
+        activity_trigger=True,
+    ),
     Rule(16, "update_next_steps", "Update next steps", "closing", update_next_steps),
     Rule(17, "add_contact_to_deal", "Add a contact to a deal", "closing", add_contact, max_age_days=7),
     Rule(18, "initial_outreach", "Initial outreach needed", "closing", initial_outreach, max_age_days=7),
-    Rule(19, "follow_up_with_buyer", "Follow up with buyer", "closing", follow_up_with_buyer, max_age_days=7),
+    Rule(
+        19,
+        "follow_up_with_buyer",
+        "Follow up with buyer",
+        "closing",
+        follow_up_with_buyer,
+        max_age_days=7,
+        activity_trigger=True,
+    ),
 ]

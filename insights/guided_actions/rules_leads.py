@@ -9,7 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
-from insights.guided_actions.base import OPEN_LEAD, A, Candidate, L, Rule, User, domain, engagements
+from insights.guided_actions.base import (
+    OPEN_LEAD,
+    A,
+    Candidate,
+    L,
+    Rule,
+    User,
+    can_read,
+    can_read_activity,
+    domain,
+    engagements,
+    said,
+)
 from insights.guided_actions.expiry import lead_touched_since
 
 FIRST_STAGE = "new-stage-id"
@@ -21,9 +33,8 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
         (
             await s.execute(
                 select(m.Lead).where(
-                    m.Lead.portal_id == u.portal_id,
                     m.Lead.owner_id == u.id,
-                    m.Lead.archived.is_(False),
+                    can_read(u, "lead"),
                     m.Lead.stage == FIRST_STAGE,
                 )
             )
@@ -32,7 +43,12 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
         .all()
     )
     return [
-        Candidate("lead", r.id, r.name or r.id, [f"Lead {r.name or r.id} is assigned to you and still new."])
+        Candidate(
+            "lead",
+            r.id,
+            r.name or r.id,
+            [said(f"Lead {r.name or r.id} is assigned to you and still new.", ("lead", r.id))],
+        )
         for r in rows
     ]
 
@@ -40,13 +56,13 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
 async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 11: the lead (or its contact) wrote to you (primary recipient) from another domain.
     One query per path (emails logged on the lead, on its contact); replies older than the action's
-    14-day lifetime are not looked at."""
+    14-day lifetime are not looked at. The contact (whose address gives the domain) must be readable."""
     rows = []
     for via, key in (("lead", m.Lead.id), ("contact", m.Lead.contact_id)):
         link = aliased(L)
         rows += (
             await s.execute(
-                select(m.Lead, m.Contact.email, A.id, A.occurred_at)
+                select(m.Lead, m.Contact.id, m.Contact.email, A.id, A.occurred_at)
                 .select_from(m.Lead)
                 .join(
                     m.Contact,
@@ -58,12 +74,11 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
                 )
                 .join(A, and_(A.portal_id == link.portal_id, A.id == link.activity_id))
                 .where(
-                    m.Lead.portal_id == u.portal_id,
-                    m.Lead.archived.is_(False),
+                    can_read(u, "lead"),
+                    can_read(u, "contact"),
                     or_(m.Lead.owner_id == u.id, m.Lead.owner_id.is_(None)),
-                    A.type == "email",
+                    can_read_activity(u, A, "email"),
                     A.email_direction == "INCOMING_EMAIL",
-                    A.archived.is_(False),
                     A.occurred_at > now - timedelta(days=14),
                     A.occurred_at <= now,
                     func.lower(func.coalesce(A.to_emails, "")).like(f"{u.email.lower()}%"),
@@ -71,13 +86,20 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
             )
         ).all()
     out: dict[tuple[str, str], Candidate] = {}
-    for lead, email, activity_id, at in rows:
+    for lead, contact_id, email, activity_id, at in rows:
         if domain(email) and domain(email) != domain(u.email):
             out[(lead.id, activity_id)] = Candidate(
                 "lead",
                 lead.id,
                 lead.name or lead.id,
-                [f"Lead {lead.name or lead.id} wrote to you on {at:%Y-%m-%d} and awaits a reply."],
+                [
+                    said(
+                        f"Lead {lead.name or lead.id} wrote to you on {at:%Y-%m-%d} and awaits a reply.",
+                        ("lead", lead.id),
+                        ("contact", contact_id),
+                        ("activity", activity_id),
+                    )
+                ],
                 trigger_key=activity_id,
                 at=at,
             )
@@ -85,19 +107,22 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
 
 
 async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 15: your open lead (or its contact) engaged in the last 7 days."""
+    """Rule 15: your open lead (or its contact, when readable) engaged in the last 7 days."""
     out: dict[str, Candidate] = {}
     for kind, key in (("lead", m.Lead.id), ("contact", m.Lead.contact_id)):
-        mine = select(key).where(m.Lead.portal_id == u.portal_id, m.Lead.owner_id == u.id)
-        e = engagements(kind, u.portal_id, mine, now - timedelta(days=7))
+        mine = select(key).where(m.Lead.owner_id == u.id, can_read(u, "lead"))
+        if kind == "contact":
+            mine = mine.join(
+                m.Contact, and_(m.Contact.portal_id == m.Lead.portal_id, m.Contact.id == m.Lead.contact_id)
+            ).where(can_read(u, "contact"))
+        e = engagements(u, kind, mine, now - timedelta(days=7))
         rows = (
             await s.execute(
                 select(m.Lead, e.c.activity_id, e.c.at)
                 .join(e, e.c.object_id == key)
                 .where(
-                    m.Lead.portal_id == u.portal_id,
                     m.Lead.owner_id == u.id,
-                    m.Lead.archived.is_(False),
+                    can_read(u, "lead"),
                     m.Lead.stage.in_(OPEN_LEAD),
                     e.c.at > now - timedelta(days=7),
                     e.c.at <= now,
@@ -107,12 +132,19 @@ async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> lis
         ).all()
         for lead, activity_id, at in rows:
             best = out.get(lead.id)
-            if best is None or best.why[-1] < f"{at:%Y-%m-%d %H:%M}":
+            if best is None or best.why[-1]["text"] < f"{at:%Y-%m-%d %H:%M}":
                 out[lead.id] = Candidate(
                     "lead",
                     lead.id,
                     lead.name or lead.id,
-                    [f"Lead {lead.name or lead.id} is open and engaged {at:%Y-%m-%d %H:%M}"],
+                    [
+                        said(
+                            f"Lead {lead.name or lead.id} is open and engaged {at:%Y-%m-%d %H:%M}",
+                            ("lead", lead.id),
+                            *([("contact", lead.contact_id)] if kind == "contact" else []),
+                            ("activity", str(activity_id)),
+                        )
+                    ],
                     trigger_key=str(activity_id),
                 )
     return list(out.values())
@@ -136,6 +168,14 @@ RULES = [
         leads_awaiting_reply,
         max_age_days=14,
         extra_expiry=lead_touched_since(emails_only=True),
+        activity_trigger=True,
     ),
-    Rule(15, "recently_engaged_leads", "Recently engaged leads", "prospecting", recently_engaged_leads),
+    Rule(
+        15,
+        "recently_engaged_leads",
+        "Recently engaged leads",
+        "prospecting",
+        recently_engaged_leads,
+        activity_trigger=True,
+    ),
 ]

@@ -5,6 +5,11 @@ An action is created when its rule's criteria all hold for a record and no actio
 holds: the criteria no longer hold, it reached the rule's age limit, or a rule-specific condition.
 Grouped rules keep one active action whose members leave one by one (``guided_action_members``).
 Each rule costs a fixed number of queries whatever the number of records. Does not commit.
+
+Everything is evaluated over the user's readable records (permissions.md rule 8): the rules'
+queries carry the user's viewer, so an action whose primary record or triggering activity becomes
+unreadable is no longer found and expires like any action whose criteria stopped holding; the
+contacts and companies captured at creation are the readable ones.
 """
 
 from __future__ import annotations
@@ -14,14 +19,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
 from insights.guided_actions import rules_activities, rules_contacts, rules_deals, rules_leads
-from insights.guided_actions.base import Candidate, Rule, User
+from insights.guided_actions.base import Candidate, Rule, User, can_read
 from insights.guided_actions.models import GuidedAction, GuidedActionMember
+from insights.permissions.viewer import Viewer, load_viewer
 
 RULES: list[Rule] = sorted(
     rules_contacts.RULES + rules_leads.RULES + rules_activities.RULES + rules_deals.RULES,
@@ -62,10 +69,11 @@ async def _pairs(
 
 
 async def associations(
-    s: AsyncSession, portal: str, cands: list[Candidate]
+    s: AsyncSession, u: User, cands: list[Candidate]
 ) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
-    """The primary objects' contacts and companies, captured at creation: a few grouped queries for
-    all new candidates of a rule. A lead's are its contact's; an activity's are its links'."""
+    """The primary objects' readable contacts and companies, captured at creation: a few grouped
+    queries for all new candidates of a rule. A lead's are its contact's; an activity's are its links'."""
+    portal = u.portal_id
     by_type: dict[str, set[str]] = defaultdict(set)
     for c in cands:
         for r in c.members or [{"type": c.record_type, "id": c.record_id}]:
@@ -74,51 +82,42 @@ async def associations(
     companies: dict[tuple[str, str], set[str]] = defaultdict(set)
     for cid in by_type["contact"]:
         contacts[("contact", cid)].add(cid)
-    for lead, cid in await _pairs(
-        s,
-        lambda ch: select(m.Lead.id, m.Lead.contact_id).where(
-            m.Lead.portal_id == portal, m.Lead.id.in_(ch), m.Lead.contact_id.is_not(None)
-        ),
-        by_type["lead"],
+
+    def pairs_of(key: Any, other: Any, kind: str, *where: Any) -> Callable[[list[str]], Select]:  # type: ignore[type-arg]
+        """(key, other) rows where ``other`` is a contact or company id the user may read."""
+        table = m.Contact if kind == "contact" else m.Company
+        return lambda ch: (
+            select(key, other)
+            .join(table, and_(table.portal_id == portal, table.id == other))
+            .where(key.in_(ch), can_read(u, kind), *where)
+        )
+
+    lead, dc, dco, cc = m.Lead, m.DealContact, m.DealCompany, m.ContactCompany
+    for lid, cid in await _pairs(
+        s, pairs_of(lead.id, lead.contact_id, "contact", lead.portal_id == portal), by_type["lead"]
     ):
-        contacts[("lead", lead)].add(cid)
+        contacts[("lead", lid)].add(cid)
     for deal, cid in await _pairs(
-        s,
-        lambda ch: select(m.DealContact.deal_id, m.DealContact.contact_id).where(
-            m.DealContact.portal_id == portal, m.DealContact.deal_id.in_(ch)
-        ),
-        by_type["deal"],
+        s, pairs_of(dc.deal_id, dc.contact_id, "contact", dc.portal_id == portal), by_type["deal"]
     ):
         contacts[("deal", deal)].add(cid)
     for deal, co in await _pairs(
-        s,
-        lambda ch: select(m.DealCompany.deal_id, m.DealCompany.company_id).where(
-            m.DealCompany.portal_id == portal, m.DealCompany.deal_id.in_(ch)
-        ),
-        by_type["deal"],
+        s, pairs_of(dco.deal_id, dco.company_id, "company", dco.portal_id == portal), by_type["deal"]
     ):
         companies[("deal", deal)].add(co)
-    activity_ids = {i for k in ACTIVITY_KINDS for i in by_type[k]}
     kind_of = {i: k for k in ACTIVITY_KINDS for i in by_type[k]}
-    for chunk in _chunks(activity_ids):
-        rows = await s.execute(
-            select(m.ActivityLink.activity_id, m.ActivityLink.object_type, m.ActivityLink.object_id).where(
-                m.ActivityLink.portal_id == portal,
-                m.ActivityLink.activity_id.in_(chunk),
-                m.ActivityLink.object_type.in_(("contact", "company")),
-            )
+    link = m.ActivityLink
+    for kind, into in (("contact", contacts), ("company", companies)):
+        stmt = pairs_of(
+            link.activity_id, link.object_id, kind, link.portal_id == portal, link.object_type == kind
         )
-        for aid, otype, oid in rows:
-            (contacts if otype == "contact" else companies)[(kind_of[aid], aid)].add(oid)
+        for aid, oid in await _pairs(s, stmt, kind_of):
+            into[(kind_of[aid], aid)].add(oid)
     # contacts' companies (for contacts and leads; deals and activities carry their own)
     of_contact: dict[str, set[str]] = defaultdict(set)
     wanted = {cid for (t, _), ids in contacts.items() if t in ("contact", "lead") for cid in ids}
     for cid, co in await _pairs(
-        s,
-        lambda ch: select(m.ContactCompany.contact_id, m.ContactCompany.company_id).where(
-            m.ContactCompany.portal_id == portal, m.ContactCompany.contact_id.in_(ch)
-        ),
-        wanted,
+        s, pairs_of(cc.contact_id, cc.company_id, "company", cc.portal_id == portal), wanted
     ):
         of_contact[cid].add(co)
     out = {}
@@ -185,7 +184,7 @@ class _Run:
     async def create(self, rule: Rule, cands: list[tuple[Candidate, str]]) -> None:
         if not cands:
             return
-        assoc = await associations(self.s, self.user.portal_id, [c for c, _ in cands])
+        assoc = await associations(self.s, self.user, [c for c, _ in cands])
         for c, trigger in cands:
             contacts, companies = assoc[(c.record_type, c.record_id)]
             a = GuidedAction(
@@ -257,8 +256,11 @@ class _Run:
                 newest[(c.record_type, c.record_id)] = c
         holding = {(c.record_type, c.record_id, c.trigger_key): c for c in newest.values()}
         for a in active:
-            if (a.record_type, a.record_id, a.trigger_key) not in holding:
+            held = holding.get((a.record_type, a.record_id, a.trigger_key))
+            if held is None:
                 self.expire(a, "criteria no longer met")
+            elif any(isinstance(x, str) for x in a.why or []):
+                a.why = held.why  # stored before why sentences named their records: listings skip those
         await self.create(
             rule,
             [
@@ -284,12 +286,16 @@ class _Run:
                 self.expire(by_id[action_id], reason)
 
 
-async def evaluate(session: AsyncSession, portal_id: str, user_id: str, now: datetime) -> EvalResult:
-    """Bring the user's actions up to date at ``now``; the caller commits."""
-    row = await session.get(m.User, (portal_id, user_id))
-    if row is None:
+async def evaluate(
+    session: AsyncSession, portal_id: str, user_id: str, now: datetime, viewer: Viewer | None = None
+) -> EvalResult:
+    """Bring the user's actions up to date at ``now``, over what they may read; the caller commits.
+    ``viewer`` is the user's resolved viewer when the caller has it (else it is loaded)."""
+    if viewer is None or (viewer.portal_id, viewer.user_id) != (portal_id, user_id):
+        viewer = await load_viewer(session, portal_id, user_id)
+    if viewer is None:
         raise LookupError("no such user")
-    run = _Run(session, User(portal_id, user_id, row.email or "", row.time_zone), now)
+    run = _Run(session, User.of(viewer), now)
     await run.load()
     for rule in RULES:
         await run.rule(rule)

@@ -12,18 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
 from insights.guided_actions.models import GuidedAction, GuidedActionFeedback
-from insights.permissions.filters import owner_clause
+from insights.guided_actions.runner import RULES
+from insights.permissions.readable import RECORDS, activity_readable, record_readable
 from insights.permissions.viewer import Viewer
 
 Category = Literal["all", "closing", "prospecting"]
-TABLES = {
-    "contact": m.Contact,
-    "lead": m.Lead,
-    "deal": m.Deal,
-    "meeting": m.Activity,
-    "call": m.Activity,
-    "task": m.Activity,
-}
+CHUNK = 500
+ACTIVITY_REFS = frozenset(m.ACTIVITY_TYPES) | {"activity"}
+# rules whose trigger key is the triggering activity's id
+ACTIVITY_TRIGGERED = frozenset(r.key for r in RULES if r.activity_trigger)
 
 
 class ActionRecord(BaseModel):
@@ -55,31 +52,79 @@ class ActionFeedbackOut(ActionFeedbackIn):
     created_at: datetime
 
 
-async def _visible(
-    session: AsyncSession, viewer: Viewer, records: list[tuple[str, str]]
+async def _readable(
+    session: AsyncSession, viewer: Viewer, refs: set[tuple[str, str]]
 ) -> set[tuple[str, str]]:
-    """Which (type, id) records the viewer may see — one filtered query per type."""
+    """Which stored (type, id) references the viewer may read now: one query per record type and one
+    for activities (each by its own type's scope), through the readable predicates (tenancy,
+    archival, owner, sharing). Activity references are returned as ("activity", id)."""
+    wanted: dict[str, set[str]] = {}
+    for kind, rid in refs:
+        wanted.setdefault("activity" if kind in ACTIVITY_REFS else kind, set()).add(rid)
     out: set[tuple[str, str]] = set()
-    for kind in {t for t, _ in records}:
-        table = TABLES.get(kind)
-        if table is None:
-            continue
-        ids = [i for t, i in records if t == kind]
-        rows = await session.scalars(
-            select(table.id).where(
-                table.portal_id == viewer.portal_id,
-                table.id.in_(ids),
-                owner_clause(viewer, kind, table.owner_id),
+    for kind, ids in wanted.items():
+        if kind == "activity":
+            table, readable_now = m.Activity, activity_readable(viewer)
+        elif kind in RECORDS:
+            table, readable_now = RECORDS[kind], record_readable(viewer, kind)
+        else:
+            continue  # an unknown kind is never readable
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), CHUNK):
+            rows = await session.scalars(
+                select(table.id).where(table.id.in_(ordered[i : i + CHUNK]), readable_now)
             )
-        )
-        out |= {(kind, i) for i in rows}
+            out |= {(kind, rid) for rid in rows}
     return out
+
+
+def _ref(kind: str, rid: str) -> tuple[str, str]:
+    return ("activity" if kind in ACTIVITY_REFS else kind, rid)
+
+
+def _refs_of(a: GuidedAction) -> set[tuple[str, str]]:
+    refs = {_ref(r["type"], r["id"]) for r in a.records}
+    refs |= {("contact", c) for c in a.contact_ids or []} | {("company", c) for c in a.company_ids or []}
+    refs |= {_ref(t, i) for w in a.why or [] if isinstance(w, dict) for t, i in w.get("refs", [])}
+    if a.rule in ACTIVITY_TRIGGERED and a.trigger_key:
+        refs.add(("activity", a.trigger_key))
+    return refs
+
+
+def _shown(a: GuidedAction, visible: set[tuple[str, str]]) -> ActionOut | None:
+    """The action as the viewer may see it now, or None when its primary record (every member, for
+    a grouped action) or its triggering activity is hidden."""
+    records = [ActionRecord(**r) for r in a.records if _ref(r["type"], r["id"]) in visible]
+    if not records:
+        return None
+    if a.rule in ACTIVITY_TRIGGERED and a.trigger_key and ("activity", a.trigger_key) not in visible:
+        return None
+    why = [
+        w["text"]
+        for w in a.why or []
+        # a sentence stored before sentences named their records cannot be checked: never shown
+        if isinstance(w, dict) and all(_ref(t, i) in visible for t, i in w.get("refs", []))
+    ]
+    return ActionOut(
+        action_id=a.id,
+        rule=a.rule,
+        title=a.title,
+        category=a.category,
+        created_at=a.created_at,
+        records=records,
+        why=why,
+        contact_ids=[c for c in a.contact_ids or [] if ("contact", c) in visible],
+        company_ids=[c for c in a.company_ids or [] if ("company", c) in visible],
+    )
 
 
 async def list_actions(
     session: AsyncSession, user_id: str, viewer: Viewer, category: Category
 ) -> list[ActionOut]:
-    """The user's active actions, keeping only records ``viewer`` may see (an action with none is hidden)."""
+    """The user's active actions as ``viewer`` may see them now (permissions.md rule 8): what was
+    stored at creation (records, contacts, companies, why sentences) passes the viewer's current
+    visibility; a hidden record is left out, with every why sentence naming it, and an action whose
+    primary record or triggering activity is hidden is not listed."""
     stmt = select(GuidedAction).where(
         GuidedAction.portal_id == viewer.portal_id,
         GuidedAction.user_id == user_id,
@@ -92,25 +137,8 @@ async def list_actions(
         .scalars()
         .all()
     )
-    visible = await _visible(session, viewer, [(r["type"], r["id"]) for a in actions for r in a.records])
-    out = []
-    for a in actions:
-        records = [ActionRecord(**r) for r in a.records if (r["type"], r["id"]) in visible]
-        if records:
-            out.append(
-                ActionOut(
-                    action_id=a.id,
-                    rule=a.rule,
-                    title=a.title,
-                    category=a.category,
-                    created_at=a.created_at,
-                    records=records,
-                    why=a.why,
-                    contact_ids=a.contact_ids,
-                    company_ids=a.company_ids,
-                )
-            )
-    return out
+    visible = await _readable(session, viewer, {ref for a in actions for ref in _refs_of(a)})
+    return [shown for a in actions if (shown := _shown(a, visible)) is not None]
 
 
 async def give_action_feedback(

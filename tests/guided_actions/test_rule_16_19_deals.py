@@ -34,6 +34,7 @@ async def test_r16_expires_on_next_step_change_reassignment_or_close(w) -> None:
 async def test_r17_no_contact_after_a_week(w) -> None:
     w.deal("d1", created=8)
     w.deal("d2", created=7)  # exactly 7 days: not yet
+    w.contact("c1")  # an association counts when the contact exists (and the user may read it)
     w.deal("d3", created=8, contacts=["c1"])
     w.deal("d4", created=8, stage="closedlost")
     assert of(17, await w.run()) == ["d1"]
@@ -43,6 +44,7 @@ async def test_r17_expires_on_contact_reassignment_close_and_age(w) -> None:
     for d in ("d1", "d2", "d3", "d4"):
         w.deal(d, created=10)
     await w.run()
+    w.contact("c1")  # an existing contact the user may read
     w.add(m.DealContact(portal_id="ga", deal_id="d1", contact_id="c1"))
     await w.save()
     await w.set(m.Deal, "d2", owner_id=OTHER)
