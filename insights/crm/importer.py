@@ -39,7 +39,7 @@ from insights.crm.sql import same
 from insights.crm.writer import ChunkWriter, Written
 from insights.insight_store import purge_insights
 
-MAIN_TABLES: dict[str, type[m.Base]] = {
+MAIN_TABLES: dict[str, Any] = {  # kind → its model
     "company": m.Company,
     "contact": m.Contact,
     "lead": m.Lead,
@@ -69,7 +69,7 @@ class Importer:
         chunk: int = 1000,
     ) -> None:
         self.session = session
-        self.dialect = session.bind.dialect.name
+        self.dialect = session.get_bind().dialect.name
         self.portal_id = account_id
         self.report = ImportReport(account_id=account_id, atomic=atomic)
         self.progress = progress
@@ -119,6 +119,11 @@ class Importer:
             rid = str(rid) if isinstance(rid, str | int) else None
             self._reject(RECORD_KEYS.get(key, key), rid, str(exc))
 
+    @property
+    def _portal(self) -> str:
+        assert self.portal_id is not None  # every write follows _ensure_account
+        return self.portal_id
+
     def _reject(self, kind: str, rid: str | None, reason: str) -> None:
         self.report.reject(kind, rid, reason)
 
@@ -165,7 +170,7 @@ class Importer:
         self._count("account", "created" if created else "updated" if changed else "unchanged")
 
     # -- people and structure (small; written at once) -----------------------------------------
-    async def _merge(self, kind: str, obj: m.Base, pk: tuple[str, ...] = ()) -> bool:
+    async def _merge(self, kind: str, obj: Any, pk: tuple[str, ...] = ()) -> bool:
         """Upsert a small row; True when it was created or changed. Any change to these rows (a
         user's email included: users' addresses stay visible in text) moves the permissions version."""
         existing = await self.session.get(type(obj), pk or (obj.portal_id, obj.id))
@@ -273,12 +278,10 @@ class Importer:
             rows = self.rows.pop(kind, [])
             if rows:
                 count = partial(self._count, kind)
-                self._wrote(
-                    kind, await self.writer.rows(self.portal_id, kind, MAIN_TABLES[kind], rows, count)
-                )
+                self._wrote(kind, await self.writer.rows(self._portal, kind, MAIN_TABLES[kind], rows, count))
         if self.shares:
             deals, self.shares = self.shares, {}
-            self.touched["deal"].update(await self.writer.shares(self.portal_id, deals))
+            self.touched["deal"].update(await self.writer.shares(self._portal, deals))
         for table, rows in list(self.links.items()):
             self.links.pop(table)
             new = await self.writer.links(table, rows)
@@ -310,8 +313,8 @@ class Importer:
     async def _reach(self) -> None:
         """Changed activities, and those whose text holds a written contact's old or new address,
         reach every record they are linked to by the links already stored."""
-        acts = self.relinked | await activities_mentioning(self.session, self.portal_id, self.addresses)
-        for aid, kind, oid in await link_targets(self.session, self.portal_id, acts):
+        acts = self.relinked | await activities_mentioning(self.session, self._portal, self.addresses)
+        for aid, kind, oid in await link_targets(self.session, self._portal, acts):
             if kind in self.touched:
                 self.touched[kind].add(oid)
                 if aid in self.archived_activities:
@@ -342,8 +345,7 @@ class Importer:
         return self.report
 
     async def _bump_versions(self) -> None:
-        p = self.portal_id
-        assert p is not None
+        p = self._portal
         if self.permissions_changed:
             await self.session.execute(
                 update(m.Account)

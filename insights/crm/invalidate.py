@@ -38,7 +38,7 @@ async def record_addresses(
     session: AsyncSession,
     dialect: str,
     portal_id: str,
-    written: Iterable[tuple[dict[str, Any], Mapping[str, Any] | None]],
+    written: Iterable[tuple[dict[str, Any], Mapping[Any, Any] | None]],
 ) -> int:
     """Keep ``activity_addresses`` what each written activity's text now holds: rows for a new
     activity, its set replaced when its text changed. ``written`` pairs the row given with the row
@@ -56,8 +56,8 @@ async def record_addresses(
             for a in sorted(addresses_in(text))
         ]
     aa = m.ActivityAddress
-    for part in chunks(replace):
-        await session.execute(delete(aa).where(aa.portal_id == portal_id, aa.activity_id.in_(part)))
+    for ids in chunks(replace):
+        await session.execute(delete(aa).where(aa.portal_id == portal_id, aa.activity_id.in_(ids)))
     table: Table = aa.__table__  # type: ignore[assignment]
     for part in chunks(rows, BIND_LIMIT // 3):
         await session.execute(upsert(dialect, table, list(part), update_cols=False), list(part))
@@ -110,9 +110,9 @@ async def deals_reached(
 
 async def bump_deals(session: AsyncSession, portal_id: str, deals: Iterable[str]) -> None:
     """Timeline version + 1 and the newest activity recomputed, for each deal."""
-    deals_t = m.Deal.__table__  # Core: an executemany UPDATE, not the ORM's per-object path
+    deals_t: Table = m.Deal.__table__  # type: ignore[assignment]  # Core: one executemany UPDATE
     for ids in chunks(sorted(set(deals))):
-        newest = dict((await session.execute(_newest_activity(portal_id, list(ids)))).all())
+        newest: dict[str, Any] = dict((await session.execute(_newest_activity(portal_id, list(ids)))).all())
         rows = [{"d": d, "at": newest.get(d)} for d in ids]
         await session.execute(
             update(deals_t)

@@ -7,11 +7,12 @@ not an object) rejects that one record; it never escapes as an exception that st
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from pydantic import ValidationError
 
 from insights.crm.values import (
     RecordError,
@@ -24,6 +25,7 @@ from insights.crm.values import (
     scalar,
     text,
 )
+from insights.risks import RiskThresholds
 
 SCOPE_VALUES = ("all", "team", "owned", "none")
 
@@ -93,6 +95,17 @@ def _time_zone(value: Any) -> str | None:
     return tz
 
 
+def _thresholds(value: Any) -> dict[str, Any]:
+    """The known thresholds, validated as the settings API does (unknown keys are dropped)."""
+    given = {k: v for k, v in _object(value, "risk_thresholds").items() if k in RiskThresholds.model_fields}
+    try:
+        valid = RiskThresholds.model_validate(given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise RecordError(f"risk_thresholds.{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    return {k: getattr(valid, k) for k in given}
+
+
 def parse_account(record: Any) -> AccountRecord:
     if not isinstance(record, dict) or record.get("id") in (None, ""):
         raise RecordError("the 'account' object needs an id")
@@ -108,13 +121,7 @@ def parse_account(record: Any) -> AccountRecord:
     if settings.get("insight_language") not in (None, ""):
         values["insight_language"] = scalar(settings["insight_language"], "insight_language")[:16]
     if settings.get("risk_thresholds") is not None:
-        thresholds = _object(settings["risk_thresholds"], "risk_thresholds")
-        for k, v in thresholds.items():
-            if v is not None and (
-                isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v)
-            ):
-                raise RecordError(f"risk_thresholds.{k[:40]} must be a number")
-        values["risk_thresholds"] = dict(thresholds)
+        values["risk_thresholds"] = _thresholds(settings["risk_thresholds"])
     return AccountRecord(aid, name, values)
 
 

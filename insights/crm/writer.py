@@ -17,13 +17,13 @@ from insights.crm import models as m
 from insights.crm.invalidate import TEXT_COLUMNS, record_addresses
 from insights.crm.sql import BIND_LIMIT, chunks, norm, same, upsert
 
-Written = list[tuple[dict[str, Any], Mapping[str, Any] | None]]  # (row given, row stored before)
+Written = list[tuple[dict[str, Any], Mapping[Any, Any] | None]]  # (row given, row stored before)
 
 
 class ChunkWriter:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.dialect = session.bind.dialect.name
+        self.dialect = session.get_bind().dialect.name
         self.written: dict[str, tuple[int, int]] = {}  # table → (rows written, rows at last ANALYZE)
 
     async def rows(
@@ -45,8 +45,8 @@ class ChunkWriter:
         cols += [table.c.next_step_changed_at] if kind == "deal" else []
         cols += [table.c[c] for c in TEXT_COLUMNS] if activity else []  # addresses are of the whole text
         existing = {}
-        for part in chunks(list(last)):
-            stmt = select(*set(cols)).where(table.c.portal_id == portal_id, table.c.id.in_(part))
+        for ids in chunks(list(last)):
+            stmt = select(*set(cols)).where(table.c.portal_id == portal_id, table.c.id.in_(ids))
             existing.update({r.id: r._mapping for r in (await self.session.execute(stmt)).all()})
         written: Written = []
         for rid, row in last.items():

@@ -181,11 +181,21 @@ async def test_account_settings_of_the_wrong_shape_abort_the_batch_with_a_reason
         ({"id": "acme", "settings": ["x"]}, "account settings must be an object"),
         ({"id": "acme", "settings": {"risk_thresholds": [1]}}, "risk_thresholds must be an object"),
         (
-            {"id": "acme", "settings": {"risk_thresholds": {"stalled_days": "x"}}},
-            "risk_thresholds.stalled_days",
+            {"id": "acme", "settings": {"risk_thresholds": {"inactive_days": "x"}}},
+            "risk_thresholds.inactive_days: Input should be a valid integer",
         ),
         ({"id": ["acme"]}, "account id must be a string or an integer"),
         ({"id": "acme", "name": {"n": 1}}, "account name must be a string, not an object"),
     ]:
         with pytest.raises(ImportAborted, match=reason.replace(".", r"\.")):
             await run(sessionmaker, {"account": account})
+
+
+async def test_account_risk_thresholds_are_validated_as_the_settings_api_does(sessionmaker) -> None:
+    thresholds = {"inactive_days": "7", "amount_drop_pct": 12.5, "no_such_threshold": [1]}
+    await run(sessionmaker, {"account": {"id": "acme", "settings": {"risk_thresholds": thresholds}}})
+    async with sessionmaker() as s:
+        assert (await s.get(m.Account, "acme")).risk_thresholds == {
+            "inactive_days": 7,
+            "amount_drop_pct": 12.5,
+        }
