@@ -56,7 +56,9 @@ async def test_upgrade_from_0001_backfills_the_addresses_in_stored_activities(
 
     acts = sa.table(
         "activities",
-        *map(sa.column, ("portal_id", "id", "type", "occurred_at", "archived", "from_email", "title", "body")),
+        *map(
+            sa.column, ("portal_id", "id", "type", "occurred_at", "archived", "from_email", "title", "body")
+        ),
     )
     async with fresh.begin() as conn:
         await conn.run_sync(to_0001)
@@ -65,14 +67,28 @@ async def test_upgrade_from_0001_backfills_the_addresses_in_stored_activities(
         await conn.execute(
             acts.insert(),
             [
-                {**base, "id": "a1", "from_email": None, "title": None, "body": "Ask Zed@Outside.example today"},
-                {**base, "id": "a2", "from_email": "ana@acme.example", "title": "cc ana@acme.example", "body": ""},
+                {
+                    **base,
+                    "id": "a1",
+                    "from_email": None,
+                    "title": None,
+                    "body": "Ask Zed@Outside.example today",
+                },
+                {
+                    **base,
+                    "id": "a2",
+                    "from_email": "ana@acme.example",
+                    "title": "cc ana@acme.example",
+                    "body": "",
+                },
                 {**base, "id": "a3", "from_email": None, "title": "no address", "body": "none@here"},
             ],
         )
     await upgrade(fresh)
     async with fresh.connect() as conn:
-        rows = (await conn.execute(text("SELECT portal_id, address, activity_id FROM activity_addresses"))).all()
+        rows = (
+            await conn.execute(text("SELECT portal_id, address, activity_id FROM activity_addresses"))
+        ).all()
         version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
     await fresh.dispose()
     assert version == HEAD

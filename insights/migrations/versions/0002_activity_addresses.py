@@ -44,10 +44,14 @@ def upgrade() -> None:
                 name=op.f("fk_activity_addresses_portal_id_activities"),
                 ondelete="CASCADE",
             ),
-            sa.PrimaryKeyConstraint("portal_id", "address", "activity_id", name=op.f("pk_activity_addresses")),
+            sa.PrimaryKeyConstraint(
+                "portal_id", "address", "activity_id", name=op.f("pk_activity_addresses")
+            ),
         )
         with op.batch_alter_table("activity_addresses", schema=None) as batch_op:
-            batch_op.create_index("ix_activity_addresses_activity", ["portal_id", "activity_id"], unique=False)
+            batch_op.create_index(
+                "ix_activity_addresses_activity", ["portal_id", "activity_id"], unique=False
+            )
         _backfill(op.get_bind())
     if "deployment" not in tables:
         op.create_table(
