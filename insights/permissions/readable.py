@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, exists, false, func, or_, select, true
 
 from insights.crm import models as m
 from insights.permissions.viewer import Viewer
@@ -109,7 +109,7 @@ def readable_tasks(viewer: Viewer) -> Select[Any]:
     return readable_activities(viewer, "task")
 
 
-def timeline_links(viewer: Viewer) -> Select[Any]:
+def timeline_links(viewer: Viewer) -> CompoundSelect[tuple[str, str]]:
     """(deal_id, activity_id) for every readable deal and every activity that reaches it by a path
     the viewer may follow: linked to the deal itself, or to one of its readable contacts or
     companies. Only the path half: join ``activity_readable`` for the activity's own scope."""
