@@ -109,7 +109,7 @@ def readable_tasks(viewer: Viewer) -> Select[Any]:
     return readable_activities(viewer, "task")
 
 
-def timeline_links(viewer: Viewer) -> CompoundSelect[tuple[str, str]]:
+def timeline_links(viewer: Viewer) -> CompoundSelect[str, str]:
     """(deal_id, activity_id) for every readable deal and every activity that reaches it by a path
     the viewer may follow: linked to the deal itself, or to one of its readable contacts or
     companies. Only the path half: join ``activity_readable`` for the activity's own scope."""
