@@ -11,10 +11,9 @@ their deals. Every deal reached gets its timeline version bumped, which moves it
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, delete, func, select, union_all, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -109,43 +108,12 @@ async def deals_reached(
 
 
 async def bump_deals(session: AsyncSession, portal_id: str, deals: Iterable[str]) -> None:
-    """Timeline version + 1 and the newest activity recomputed, for each deal."""
-    deals_t: Table = m.Deal.__table__  # type: ignore[assignment]  # Core: one executemany UPDATE
+    """Timeline version + 1 for each deal: one executemany UPDATE per chunk."""
+    deals_t: Table = m.Deal.__table__  # type: ignore[assignment]
     for ids in chunks(sorted(set(deals))):
-        newest: dict[str, Any] = dict((await session.execute(_newest_activity(portal_id, list(ids)))).all())
-        rows = [{"d": d, "at": newest.get(d)} for d in ids]
         await session.execute(
             update(deals_t)
             .where(deals_t.c.portal_id == portal_id, deals_t.c.id == bindparam("d"))
-            .values(timeline_version=deals_t.c.timeline_version + 1, last_activity_at=bindparam("at")),
-            rows,
+            .values(timeline_version=deals_t.c.timeline_version + 1),
+            [{"d": d} for d in ids],
         )
-
-
-def _newest_activity(portal_id: str, deal_ids: list[str]) -> Any:
-    """(deal, newest past activity reaching it directly or via a contact/company): one aggregate."""
-    a, link = m.Activity, m.ActivityLink
-    live = and_(
-        a.portal_id == link.portal_id,
-        a.id == link.activity_id,
-        a.archived.is_(False),
-        a.type.in_(m.TIMELINE_TYPES),
-        a.occurred_at <= datetime.now(UTC),
-    )
-    direct = (
-        select(link.object_id.label("deal_id"), a.occurred_at)
-        .join(a, live)
-        .where(link.portal_id == portal_id, link.object_type == "deal", link.object_id.in_(deal_ids))
-    )
-    via = [
-        select(assoc.deal_id, a.occurred_at)
-        .join(link, and_(link.portal_id == assoc.portal_id, link.object_type == kind, link.object_id == col))
-        .join(a, live)
-        .where(assoc.portal_id == portal_id, assoc.deal_id.in_(deal_ids))
-        for assoc, kind, col in (
-            (m.DealContact, "contact", m.DealContact.contact_id),
-            (m.DealCompany, "company", m.DealCompany.company_id),
-        )
-    ]
-    timeline = union_all(direct, *via).subquery()
-    return select(timeline.c.deal_id, func.max(timeline.c.occurred_at)).group_by(timeline.c.deal_id)

@@ -225,15 +225,12 @@ class Deal(Base):
     deal_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     # when the deal entered its current stage (from dealstage history, else created_at)
     stage_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # newest visible-or-not activity time: orders deal pickers; never shown as a figure
-    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     # bumped by any change to the deal, its associations, or a linked activity/contact/company
     timeline_version: Mapped[int] = mapped_column(Integer, default=1)
 
     __table_args__ = (
         Index("ix_deals_owner", "portal_id", "owner_id"),
-        Index("ix_deals_last_activity", "portal_id", "last_activity_at"),
     )
 
 

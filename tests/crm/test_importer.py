@@ -37,7 +37,7 @@ async def test_import_creates_everything_with_parsed_values(sessionmaker) -> Non
         deal = await s.get(m.Deal, ("acme", "9001"))
         assert deal.amount == 48000.5 and deal.deal_score == 55
         assert deal.close_date.year == 2026  # epoch milliseconds parsed
-        assert deal.last_activity_at is not None  # via the contact's email and the deal's note
+        assert deal.timeline_version == 2  # created, then reached by the contact's email and the deal's note
         pairs = (
             await s.execute(select(m.DealCompany.company_id).where(m.DealCompany.deal_id == "9001"))
         ).all()

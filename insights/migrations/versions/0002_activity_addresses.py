@@ -1,4 +1,4 @@
-"""activity addresses (backfilled) and the deployment id
+"""activity addresses (backfilled), the deployment id, no deals.last_activity_at
 
 Revision ID: 0002
 Revises: 0001
@@ -31,7 +31,14 @@ CHUNK = 1000
 
 
 def upgrade() -> None:
-    tables = set(sa.inspect(op.get_bind()).get_table_names())
+    inspector = sa.inspect(op.get_bind())
+    tables = set(inspector.get_table_names())
+    # deals.last_activity_at was the newest activity over every activity, hidden ones included:
+    # nothing may show or order by it (the deal list orders by what each viewer sees), so it goes
+    if "last_activity_at" in {c["name"] for c in inspector.get_columns("deals")}:
+        with op.batch_alter_table("deals", schema=None) as batch_op:
+            batch_op.drop_index("ix_deals_last_activity")
+            batch_op.drop_column("last_activity_at")
     if "activity_addresses" not in tables:
         op.create_table(
             "activity_addresses",
@@ -97,6 +104,9 @@ def _backfill(bind: sa.engine.Connection) -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("last_activity_at", insights.crm.models.UTCDateTime(timezone=True)))
+        batch_op.create_index("ix_deals_last_activity", ["portal_id", "last_activity_at"], unique=False)
     op.drop_table("deployment")
     with op.batch_alter_table("activity_addresses", schema=None) as batch_op:
         batch_op.drop_index("ix_activity_addresses_activity")
