@@ -18,13 +18,13 @@ from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_res
 from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
 from api.routers import account_settings, crm_import, deals, insights
-from insights.cache import make_cache
-from insights.config import Settings, get_settings
-from insights.db import make_engine, make_sessionmaker
-from insights.llm import LLM, quiet_prompt_loggers
-from insights.migrate import upgrade
+from insights.core.config import Settings, get_settings
+from insights.core.db import make_engine, make_sessionmaker
+from insights.core.migrate import upgrade
+from insights.insight.cache import make_cache
+from insights.insight.llm import LLM, quiet_prompt_loggers
+from insights.insight.service import InsightService
 from insights.permissions.viewer import ViewerCache
-from insights.pipeline import InsightService
 
 STATIC = Path(__file__).parent / "static"
 

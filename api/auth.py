@@ -9,8 +9,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import Unauthorized
+from insights.core.tokens import InvalidToken, TokenClaims, verify_token
 from insights.permissions import Viewer
-from insights.tokens import InvalidToken, TokenClaims, verify_token
 
 # Declares the bearer scheme in OpenAPI (generated clients send it); we answer the 401 ourselves.
 bearer = HTTPBearer(auto_error=False, description="A signed token: `insights token USER_ID`.")

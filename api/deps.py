@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from insights.config import Settings
+from insights.core.config import Settings
 
 
 def get_settings_dep(request: Request) -> Settings:

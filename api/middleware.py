@@ -11,7 +11,7 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import BodyTooLarge, problem
-from insights import metrics
+from insights.core import metrics
 
 
 class ServiceMiddleware:

@@ -30,14 +30,15 @@ import respx  # noqa: E402
 import yaml  # noqa: E402
 
 import insights  # noqa: E402,F401
-from insights.config import Settings  # noqa: E402
+from insights.core.config import Settings  # noqa: E402
+from insights.core.db import make_engine, make_sessionmaker  # noqa: E402
+from insights.core.schema import create_schema  # noqa: E402
 from insights.crm.demo import demo_accounts  # noqa: E402
 from insights.crm.importer import import_records  # noqa: E402
 from insights.crm.parse import parse_time  # noqa: E402
 from insights.crm.reader import iter_document  # noqa: E402
-from insights.db import create_schema, make_engine, make_sessionmaker  # noqa: E402
+from insights.insight.service import InsightService  # noqa: E402
 from insights.permissions import load_viewer  # noqa: E402
-from insights.pipeline import InsightService  # noqa: E402
 
 EVAL_BASE = "http://eval-model.invalid/v1"
 # higher is better for all but these
@@ -170,7 +171,7 @@ async def run_suite(
         await s.commit()
     service = InsightService(settings)
     if prompt_version:
-        from insights.prompts import load_prompts
+        from insights.insight.prompts import load_prompts
 
         service.prompts = load_prompts(prompt_version)
     if prompts is not None:  # a PromptSet under test (e.g. a candidate not yet saved as a version)

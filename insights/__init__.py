@@ -1,6 +1,6 @@
 """deal-insights: deal insights for a CRM sidebar, filtered by what each viewer may see."""
 
-from insights.offline import configure_offline_defaults
+from insights.core.offline import configure_offline_defaults
 
 configure_offline_defaults()
 

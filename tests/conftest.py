@@ -23,8 +23,9 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
 
 import insights  # noqa: E402,F401  (offline defaults for tiktoken)
-from insights.config import Settings, async_database_url  # noqa: E402
-from insights.db import Base, create_schema, drop_schema, make_engine, make_sessionmaker  # noqa: E402
+from insights.core.config import Settings, async_database_url  # noqa: E402
+from insights.core.db import Base, make_engine, make_sessionmaker  # noqa: E402
+from insights.core.schema import create_schema, drop_schema  # noqa: E402
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 _pg_schema_ready = False
@@ -47,8 +48,6 @@ def settings(database_url: str) -> Settings:
 
 
 async def truncate_all(engine: AsyncEngine) -> None:
-    import insights.models  # noqa: F401
-
     names = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as conn:
         if engine.dialect.name == "postgresql":

@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from api.deps import SessionDep, SettingsDep
 from api.errors import NotFound
+from insights.core.tokens import mint_token
 from insights.crm.models import User
-from insights.tokens import mint_token
 
 router = APIRouter(prefix="/widget", include_in_schema=False)
 

@@ -10,12 +10,12 @@ from fastapi.responses import PlainTextResponse
 from api.auth import ViewerDep
 from api.deps import SessionDep
 from api.errors import NotFound, TooManyRequests
-from insights.context import ActivityItem
-from insights.feedback import FeedbackIn, FeedbackOut, give_feedback
-from insights.pipeline import InsightService
-from insights.render import render
-from insights.retrieval import deal_context
-from insights.schemas import Insight
+from insights.insight.context import ActivityItem
+from insights.insight.feedback import FeedbackIn, FeedbackOut, give_feedback
+from insights.insight.render import render
+from insights.insight.retrieval import deal_context
+from insights.insight.schemas import Insight
+from insights.insight.service import InsightService
 
 router = APIRouter(prefix="/v1", tags=["insights"])
 

@@ -32,10 +32,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 import insights  # noqa: F401
 from evals.perf.common import percentiles, show
-from insights.config import async_database_url
+from insights.core.config import async_database_url
+from insights.core.db import make_engine, make_sessionmaker
+from insights.core.schema import create_schema
 from insights.crm import models as m
 from insights.crm.parse import parse_time
-from insights.db import create_schema, make_engine, make_sessionmaker
 from insights.guided_actions.models import GuidedAction, GuidedActionFeedback, GuidedActionMember
 from insights.guided_actions.runner import evaluate
 from insights.guided_actions.service import list_actions

@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 
 import insights  # noqa: F401
 from evals.perf.common import percentiles, show
-from insights.config import Settings
-from insights.db import make_engine, make_sessionmaker
-from insights.insight_store import InsightFeedback
-from insights.tokens import mint_token
+from insights.core.config import Settings
+from insights.core.db import make_engine, make_sessionmaker
+from insights.core.tokens import mint_token
+from insights.insight.store import InsightFeedback
 
 PAIRS = [("101", "9001"), ("102", "9001"), ("101", "9005"), ("103", "9005"), ("104", "9004"), ("102", "9003")]
 

@@ -25,17 +25,18 @@ import insights  # noqa: E402,F401
 from api.app import create_app  # noqa: E402
 from evals.perf.common import percentiles, show  # noqa: E402
 from evals.perf.mock_model import serve_in_thread  # noqa: E402
-from insights.budget import count_tokens, naive_prompt, pack  # noqa: E402
-from insights.config import Settings  # noqa: E402
+from insights.core.config import Settings  # noqa: E402
+from insights.core.db import make_engine, make_sessionmaker  # noqa: E402
+from insights.core.schema import create_schema  # noqa: E402
+from insights.core.tokens import mint_token  # noqa: E402
 from insights.crm.demo import demo_accounts  # noqa: E402
 from insights.crm.importer import import_records  # noqa: E402
 from insights.crm.reader import iter_document  # noqa: E402
-from insights.db import create_schema, make_engine, make_sessionmaker  # noqa: E402
+from insights.insight.budget import count_tokens, naive_prompt, pack  # noqa: E402
+from insights.insight.prompts import SECTIONS, load_prompts  # noqa: E402
+from insights.insight.retrieval import deal_context  # noqa: E402
+from insights.insight.service import InsightService, build_messages  # noqa: E402
 from insights.permissions import load_viewer  # noqa: E402
-from insights.pipeline import InsightService, build_messages  # noqa: E402
-from insights.prompts import SECTIONS, load_prompts  # noqa: E402
-from insights.retrieval import deal_context  # noqa: E402
-from insights.tokens import mint_token  # noqa: E402
 
 DEALS = ["9001", "9002", "9003", "9005"]
 

@@ -18,11 +18,11 @@ from sqlalchemy import event, func, select
 
 import insights  # noqa: F401  (offline defaults)
 from evals.perf.common import percentiles, show
-from insights.config import async_database_url
+from insights.core.config import async_database_url
+from insights.core.db import make_engine, make_sessionmaker
 from insights.crm import models as m
-from insights.db import make_engine, make_sessionmaker
+from insights.insight.retrieval import deal_context
 from insights.permissions import load_viewer
-from insights.retrieval import deal_context
 
 
 async def main(url: str, account: str, samples: int, seed: int) -> None:

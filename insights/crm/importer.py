@@ -37,7 +37,7 @@ from insights.crm.parse_structure import (
 from insights.crm.report import ImportAborted, ImportReport
 from insights.crm.sql import same
 from insights.crm.writer import ChunkWriter, Written
-from insights.insight_store import purge_insights
+from insights.insight.store import purge_insights
 
 MAIN_TABLES: dict[str, Any] = {  # kind → its model
     "company": m.Company,

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
 from insights.crm.sql import BIND_LIMIT, chunks, same, upsert
-from insights.retrieval import EMAIL_RE  # the very pattern redaction applies
+from insights.insight.retrieval import EMAIL_RE  # the very pattern redaction applies
 
 TEXT_COLUMNS = ("from_email", "to_emails", "title", "body", "internal_notes")  # what redaction scans
 ADDRESS_MAX = 320  # no user or contact address is longer: a longer match is always redacted

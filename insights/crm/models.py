@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from insights.db import Base
+from insights.core.db import Base
 
 # Object types that carry a view scope (permissions.md).
 RECORD_TYPES = ("deal", "contact", "company", "lead")

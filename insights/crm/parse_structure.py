@@ -25,7 +25,7 @@ from insights.crm.values import (
     scalar,
     text,
 )
-from insights.risks import RiskThresholds
+from insights.insight.risks import RiskThresholds
 
 SCOPE_VALUES = ("all", "team", "owned", "none")
 

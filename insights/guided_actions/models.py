@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from insights.core.db import Base
 from insights.crm.models import Id, UTCDateTime
-from insights.db import Base
 
 
 class GuidedAction(Base):

@@ -6,8 +6,8 @@ import json
 
 import jwt
 
-from insights.tokens import mint_token
-from tests.pipeline.test_insights import auth, client_for
+from insights.core.tokens import mint_token
+from tests.http import auth, client_for
 
 
 async def test_missing_bad_expired_and_foreign_tokens(demo, settings) -> None:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from api.app import create_app
-from tests.pipeline.test_insights import auth, client_for
+from tests.http import auth, client_for
 
 PROBLEM = "application/problem+json"
 

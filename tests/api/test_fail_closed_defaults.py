@@ -13,11 +13,11 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-import insights.config
+import insights.core.config
 from insights.cli import app as cli
-from insights.config import DEV_TOKEN_KEY, DemoSettings, Settings, demo_settings, local_settings
-from insights.tokens import verify_token
-from tests.pipeline.test_insights import auth, client_for
+from insights.core.config import DEV_TOKEN_KEY, DemoSettings, Settings, demo_settings, local_settings
+from insights.core.tokens import verify_token
+from tests.http import auth, client_for
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def bare_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     data = tmp_path / "data"
-    monkeypatch.setattr(insights.config, "data_dir", lambda: data)
+    monkeypatch.setattr(insights.core.config, "data_dir", lambda: data)
     return data
 
 
@@ -91,7 +91,7 @@ def test_demo_writes_a_private_random_key_that_token_reads(
     assert first.dev_endpoints and first.environment == "production"
     assert demo_settings().token_key == first.token_key  # kept across runs
     assert local_settings().token_key == first.token_key
-    monkeypatch.setattr(insights.config, "data_dir", lambda: bare_env.parent / "other")
+    monkeypatch.setattr(insights.core.config, "data_dir", lambda: bare_env.parent / "other")
     assert demo_settings().token_key != first.token_key  # random per installation
 
 

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 import respx
 
-from insights.llm import quiet_prompt_loggers
+from insights.insight.llm import quiet_prompt_loggers
+from tests.http import ai_settings, auth, client_for
 from tests.llm_fakes import URL, scripted
-from tests.pipeline.test_insights import ai_settings, auth, client_for
 
 # The budget-cut email's canary (Ana sees it on deal 9001) and the fence around untrusted text.
 PROMPT_MARKS = ("BUDGETCANARY", "<<<DATA")

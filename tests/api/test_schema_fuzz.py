@@ -32,8 +32,8 @@ from schemathesis.checks import (
 from schemathesis.python import asgi as schemathesis_asgi
 
 from api.app import create_app
-from insights.config import DEV_TOKEN_KEY, Settings
-from insights.tokens import mint_token
+from insights.core.config import DEV_TOKEN_KEY, Settings
+from insights.core.tokens import mint_token
 from tests.conftest import DEMO_NOW
 
 MAX_EXAMPLES = 150 if os.environ.get("CI") == "true" else 30

@@ -21,11 +21,11 @@ import uvicorn
 from sqlalchemy import select
 
 from api.app import create_app
-from insights.config import DemoSettings, Settings
-from insights.insight_store import InsightFeedback
+from insights.core.config import DemoSettings, Settings
+from insights.insight.store import InsightFeedback
 from tests.conftest import DEMO_NOW
+from tests.http import ai_settings
 from tests.llm_fakes import URL, scripted
-from tests.pipeline.test_insights import ai_settings
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -12,9 +12,9 @@ from insights.crm import models as m
 from insights.crm.demo import demo_accounts
 from insights.crm.importer import ImportReport, import_records
 from insights.crm.reader import iter_document
+from insights.insight.schemas import Insight
+from insights.insight.service import InsightService
 from insights.permissions.viewer import load_viewer
-from insights.pipeline import InsightService
-from insights.schemas import Insight
 from tests.conftest import DEMO_NOW
 
 

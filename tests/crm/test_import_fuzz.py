@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from insights.crm import models as m
 from insights.crm.importer import ImportAborted
 from insights.crm.parse import RECORD_KEYS
+from insights.insight.retrieval import deal_context
 from insights.permissions.viewer import load_viewer
-from insights.retrieval import deal_context
 from tests.crm.helpers import run, small_doc
 
 T = "2026-11-12T10:00:00Z"

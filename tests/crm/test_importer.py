@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-import insights.models  # noqa: F401
+import insights.core.schema  # noqa: F401
+from insights.core.db import Base
 from insights.crm import models as m
 from insights.crm.importer import ImportAborted
 from insights.crm.reader import FormatError, iter_document, iter_file
-from insights.db import Base
 from tests.crm.helpers import run, small_doc
 
 

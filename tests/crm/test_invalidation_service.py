@@ -3,8 +3,8 @@ takes something away from a viewer, the next answer no longer holds it (issue 10
 
 from __future__ import annotations
 
-from insights.config import Settings
-from insights.pipeline import InsightService
+from insights.core.config import Settings
+from insights.insight.service import InsightService
 from tests.crm.helpers import change, demo_record, insight_of, run
 
 ANA = "101"  # rep in t-uk: notes and contacts by team, emails owned

@@ -5,16 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from insights.config import Settings
-from insights.feedback import FeedbackIn, give_feedback
-from insights.insight_store import (
+from insights.core.config import Settings
+from insights.insight.feedback import FeedbackIn, give_feedback
+from insights.insight.service import InsightService
+from insights.insight.store import (
     InsightFeedback,
     InsightView,
     StoredInsight,
     cited_activities,
     shown_insight,
 )
-from insights.pipeline import InsightService
 from tests.crm.helpers import change, demo_record, insight_of, run
 
 ANA, BEN = "101", "102"

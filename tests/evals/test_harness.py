@@ -12,11 +12,11 @@ import yaml
 from sqlalchemy import true
 from typer.testing import CliRunner
 
-import insights.retrieval
+import insights.insight.retrieval
 from evals.harness import compare, run_suite
 from evals.report import write_reports
 from insights.cli import app
-from insights.prompts import load_prompts
+from insights.insight.prompts import load_prompts
 
 STARTER = Path(__file__).parents[2] / "evals" / "suites" / "starter"
 
@@ -76,7 +76,7 @@ async def test_leak_metric_reports_an_injected_permission_bug(tmp_path: Path, mo
     clean = await run_suite(folder, "record")
     assert clean.metrics["leaks"] == 0
     # the bug: activity scopes ignored, so Ben's timeline includes Ana's budget-cut email
-    monkeypatch.setattr(insights.retrieval, "activity_readable", lambda viewer, types: true())
+    monkeypatch.setattr(insights.insight.retrieval, "activity_readable", lambda viewer, types: true())
     leaky = await run_suite(folder, "record")
     assert leaky.metrics["leaks"] > 0 and not leaky.cases[0].passed
     assert any(f.startswith("leak:") for f in leaky.cases[0].failures)

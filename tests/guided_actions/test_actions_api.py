@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.pipeline.test_insights import auth, client_for
+from tests.http import auth, client_for
 
 
 async def test_list_filter_impersonate_and_feedback(demo, settings) -> None:

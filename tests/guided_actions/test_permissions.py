@@ -23,7 +23,7 @@ from insights.guided_actions.models import GuidedAction
 from insights.guided_actions.runner import evaluate
 from insights.guided_actions.service import list_actions
 from insights.permissions.viewer import load_viewer
-from tests.pipeline.test_insights import auth, client_for
+from tests.http import auth, client_for
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 P, REP, OTHER, ADMIN = "ga", "u1", "u2", "u9"

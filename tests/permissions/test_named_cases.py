@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from insights.insight.retrieval import REDACTED, deal_context
 from insights.permissions import load_viewer
-from insights.retrieval import REDACTED, deal_context
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # the clock the demo fixture imports at
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from insights.crm.importer import import_records
 from insights.crm.reader import iter_document
+from insights.insight.retrieval import deal_context
 from insights.permissions import load_viewer
 from insights.permissions.reference import RefAccount, RefUser, reference_context
-from insights.retrieval import deal_context
 
 TYPES = ("deal", "contact", "company", "email", "call", "meeting", "note", "task")
 ACTIVITY_TYPES = ("email", "call", "meeting", "note", "task")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 PROMPT_VERSION = "v1"
 SECTIONS = ("recent_activity", "risks", "buyer_goals")
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent.parent / "prompts"  # insights/prompts/<version>/*.txt
 
 
 @dataclass(frozen=True)

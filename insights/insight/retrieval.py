@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from insights.context import (
+from insights.crm import models as m
+from insights.insight.context import (
     ActivityItem,
     CompanyInfo,
     ContactInfo,
@@ -26,7 +27,6 @@ from insights.context import (
     PropertyChange,
     StageInfo,
 )
-from insights.crm import models as m
 from insights.permissions.readable import activity_readable, deal_readable, record_readable
 from insights.permissions.viewer import Viewer
 

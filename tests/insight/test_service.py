@@ -5,46 +5,15 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 import pytest
 import respx
 
-from api.app import create_app
-from insights.config import Settings
 from insights.crm.importer import import_records
 from insights.crm.reader import iter_document
-from insights.tokens import mint_token
-from tests.conftest import DEMO_NOW
-from tests.llm_fakes import API_BASE, MODEL, URL, completion, prompt_of, scripted
-
-
-def ai_settings(settings: Settings, **extra) -> Settings:
-    return settings.model_copy(
-        update={
-            "model": MODEL,
-            "model_api_base": API_BASE,
-            "model_api_key": "sk-test",
-            "model_total_budget_s": 3.0,
-            "model_timeout_s": 1.0,
-            **extra,
-        }
-    )
-
-
-@asynccontextmanager
-async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    app.state.insights.clock = lambda: DEMO_NOW  # the demo data is anchored at this clock
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            yield client
-
-
-def auth(settings: Settings, user: str, portal: str = "demo") -> dict[str, str]:
-    return {"Authorization": f"Bearer {mint_token(settings, user, portal)}"}
+from tests.http import ai_settings, auth, client_for
+from tests.llm_fakes import URL, completion, prompt_of, scripted
 
 
 @pytest.fixture

@@ -14,10 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from insights.config import Settings
-from insights.db import Base, drop_schema, make_engine
-from insights.migrate import alembic_config, upgrade
-from insights.retrieval import EMAIL_RE
+from insights.core.config import Settings
+from insights.core.db import Base, make_engine
+from insights.core.migrate import alembic_config, upgrade
+from insights.core.schema import drop_schema
+from insights.insight.retrieval import EMAIL_RE
 
 HEAD = "0002"
 
@@ -96,5 +97,5 @@ async def test_upgrade_from_0001_backfills_the_addresses_in_stored_activities(
 
 
 def test_the_backfill_finds_addresses_as_redaction_does() -> None:
-    migration = importlib.import_module("insights.migrations.versions.0002_activity_addresses")
+    migration = importlib.import_module("insights.core.migrations.versions.0002_activity_addresses")
     assert migration.EMAIL_RE.pattern == EMAIL_RE.pattern

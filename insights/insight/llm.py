@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from insights.config import Settings
+from insights.core.config import Settings
 
-log = logging.getLogger("insights.llm")
+log = logging.getLogger("insights.insight.llm")
 T = TypeVar("T", bound=BaseModel)
 
 

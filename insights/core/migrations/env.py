@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import insights.models  # noqa: F401  (registers every table)
-from insights.db import Base, make_engine
+import insights.core.schema  # noqa: F401  (registers every table)
+from insights.core.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

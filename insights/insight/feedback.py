@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from insights.insight_store import InsightFeedback, StoredInsight, shown_insight
+from insights.insight.store import InsightFeedback, StoredInsight, shown_insight
 
 Rating = Literal["helpful", "not_helpful"]
 FeedbackReason = Literal["inaccurate", "missing_information", "not_relevant", "outdated", "other"]

@@ -13,9 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from insights.context import ActivityItem, DealContext, PropertyChange
 from insights.crm.parse import RecordError, parse_time
-from insights.schemas import Risk
+from insights.insight.context import ActivityItem, DealContext, PropertyChange
+from insights.insight.schemas import Risk
 
 
 class RiskThresholds(BaseModel):

@@ -23,7 +23,7 @@ def data_dir() -> Path:
 
 
 def default_database_url() -> str:
-    return f"sqlite+aiosqlite:///{data_dir() / 'insights.db'}"
+    return f"sqlite+aiosqlite:///{data_dir() / 'insights.core.db'}"
 
 
 def async_database_url(url: str) -> str:

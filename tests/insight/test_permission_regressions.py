@@ -14,15 +14,16 @@ import httpx
 import pytest
 
 from api.app import create_app
-from insights.cache import MemoryCache, RedisCache
-from insights.config import Settings
+from insights.core.config import Settings
+from insights.core.db import make_engine, make_sessionmaker
+from insights.core.schema import create_schema
+from insights.core.tokens import mint_token
 from insights.crm.importer import import_records
 from insights.crm.reader import iter_document
-from insights.db import create_schema, make_engine, make_sessionmaker
+from insights.insight.cache import MemoryCache, RedisCache
+from insights.insight.render import render
+from insights.insight.service import InsightService
 from insights.permissions import load_viewer
-from insights.pipeline import InsightService
-from insights.render import render
-from insights.tokens import mint_token
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 ADDRESS = "xavier@buyer.test"

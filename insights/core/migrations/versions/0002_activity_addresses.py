@@ -7,7 +7,7 @@ Create Date: 2026-11-23 12:00:00
 ``activity_addresses`` records which addresses appear in which activities' text, so a change to a
 contact's owner, address or archival reaches the deals whose insights may show that address. It is
 backfilled from the activities already stored. A database made by ``create_all`` (stamped 0001 by
-``insights.migrate``) may already hold these tables: they are then left as they are.
+``insights.core.migrate``) may already hold these tables: they are then left as they are.
 """
 
 import re

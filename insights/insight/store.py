@@ -15,11 +15,11 @@ from sqlalchemy import JSON, Float, Index, Integer, String, Text, and_, delete, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from insights.core.db import Base
 from insights.crm import models as crm
 from insights.crm.models import Id, UTCDateTime
 from insights.crm.sql import chunks
-from insights.db import Base
-from insights.schemas import Insight
+from insights.insight.schemas import Insight
 
 
 class StoredInsight(Base):

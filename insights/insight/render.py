@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from insights.schemas import Insight
+from insights.insight.schemas import Insight
 
 STATUS_NOTES = {
     "hipaa": "HIPAA mode: data only, no AI-generated content.",

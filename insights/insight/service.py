@@ -15,39 +15,43 @@ import json
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from insights import metrics
-from insights.budget import context_window, pack
-from insights.cache import InsightCache, MemoryCache
-from insights.config import Settings
-from insights.context import ActivityItem, DealContext
+from insights.core import metrics
+from insights.core.config import Settings
+from insights.core.deployment import deployment_id
 from insights.crm.models import Account, Deal
-from insights.deployment import deployment_id
-from insights.insight_store import StoredInsight, find_by_input, record_view, to_response
-from insights.llm import LLM, ModelUnavailable, Usage
-from insights.permissions.readable import deal_readable
-from insights.permissions.viewer import Viewer
-from insights.prompts import SECTIONS, PromptSet, load_prompts
-from insights.retrieval import deal_context
-from insights.risks import RiskThresholds, rule_risks
-from insights.schemas import (
-    MODEL_RISK_KINDS,
+from insights.insight.answers import (
+    SCHEMAS,
+    CombinedAnswer,
+    GoalsAnswer,
+    ModelSections,
+    RisksAnswer,
+    check_citations,
+)
+from insights.insight.budget import context_window, pack
+from insights.insight.cache import InsightCache, MemoryCache
+from insights.insight.context import ActivityItem, DealContext
+from insights.insight.llm import LLM, ModelUnavailable, Usage
+from insights.insight.prompts import SECTIONS, PromptSet, load_prompts
+from insights.insight.retrieval import deal_context
+from insights.insight.risks import RiskThresholds, rule_risks
+from insights.insight.schemas import (
     Basis,
-    BuyerGoal,
     Insight,
     ModelInfo,
     RecentActivity,
     RecentItem,
-    Risk,
 )
+from insights.insight.store import StoredInsight, find_by_input, record_view, to_response
+from insights.permissions.readable import deal_readable
+from insights.permissions.viewer import Viewer
 
-log = logging.getLogger("insights.pipeline")
+log = logging.getLogger("insights.insight.service")
 LANGUAGES = {
     "en": "English",
     "fr": "French",
@@ -61,51 +65,6 @@ LANGUAGES = {
 }
 OUTPUT_RESERVE = 1200  # tokens kept free for the answer
 MAX_CONTEXT_TOKENS = 24_000  # more rarely helps and always costs
-
-
-# -- what the model answers ----------------------------------------------------------------------
-class Cited(BaseModel):
-    text: str
-    activity_ids: list[str] = Field(default_factory=list)
-
-
-class RiskItem(Cited):
-    kind: str = "other"
-
-
-class RecentAnswer(BaseModel):
-    summary: str
-    activity_ids: list[str] = Field(default_factory=list)
-
-
-class RisksAnswer(BaseModel):
-    risks: list[RiskItem] = Field(default_factory=list)
-
-
-class GoalsAnswer(BaseModel):
-    goals: list[Cited] = Field(default_factory=list)
-
-
-class CombinedAnswer(BaseModel):
-    recent_activity: RecentAnswer
-    risks: list[RiskItem] = Field(default_factory=list)
-    buyer_goals: list[Cited] = Field(default_factory=list)
-
-
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "recent_activity": RecentAnswer,
-    "risks": RisksAnswer,
-    "buyer_goals": GoalsAnswer,
-}
-
-
-@dataclass
-class ModelSections:
-    summary: str | None = None
-    risks: list[Risk] | None = None
-    goals: list[BuyerGoal] | None = None
-    dropped: int = 0
-    failed: int = 0
 
 
 def _title(a: ActivityItem) -> str:
@@ -129,37 +88,6 @@ def build_messages(prompts: PromptSet, language: str, context_text: str, task: s
         {"role": "system", "content": system},
         {"role": "user", "content": f"{context_text}\n\n---\n{task}"},
     ]
-
-
-def _valid(ids: list[str], allowed: set[str]) -> bool:
-    return bool(ids) and all(i in allowed for i in ids)
-
-
-def check_citations(answer: dict[str, BaseModel], allowed: set[str], out: ModelSections) -> None:
-    """Keep statements whose citations are all activities the viewer's context holds."""
-    if (recent := answer.get("recent_activity")) is not None:
-        assert isinstance(recent, RecentAnswer)
-        if _valid(recent.activity_ids, allowed):
-            out.summary = recent.summary
-        else:
-            out.dropped += 1
-    if (risks := answer.get("risks")) is not None:
-        assert isinstance(risks, RisksAnswer)
-        out.risks = []
-        for r in risks.risks:
-            if _valid(r.activity_ids, allowed):
-                kind = r.kind if r.kind in MODEL_RISK_KINDS else "other"
-                out.risks.append(Risk(text=r.text, source="model", kind=kind, activity_ids=r.activity_ids))
-            else:
-                out.dropped += 1
-    if (goals := answer.get("buyer_goals")) is not None:
-        assert isinstance(goals, GoalsAnswer)
-        out.goals = []
-        for g in goals.goals:
-            if _valid(g.activity_ids, allowed):
-                out.goals.append(BuyerGoal(text=g.text, activity_ids=g.activity_ids))
-            else:
-                out.dropped += 1
 
 
 class InsightService:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import jwt
 
-from insights.config import Settings
+from insights.core.config import Settings
 
 ALGORITHM = "HS256"
 

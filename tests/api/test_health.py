@@ -3,7 +3,7 @@
 import httpx
 
 from api.app import create_app
-from insights.config import Settings
+from insights.core.config import Settings
 
 
 async def test_healthz_and_readyz(settings: Settings) -> None:

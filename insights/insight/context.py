@@ -1,6 +1,6 @@
 """DealContext: everything about one deal that one viewer may see, and nothing else.
 
-Built only by ``insights.retrieval.deal_context`` (which applies the permission filter in SQL);
+Built only by ``insights.insight.retrieval.deal_context`` (which applies the permission filter in SQL);
 everything downstream — rules, prompts, cache, evals — reads this object and never the store.
 """
 

@@ -13,8 +13,8 @@ from sqlalchemy import String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from insights.core.db import Base
 from insights.crm.models import UTCDateTime
-from insights.db import Base
 
 
 class Deployment(Base):

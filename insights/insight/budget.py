@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import tiktoken
 
-from insights.context import ActivityItem, DealContext
+from insights.insight.context import ActivityItem, DealContext
 
 BODY_CHARS = 1500  # longest body kept whole; longer ones are trimmed before anything is dropped
 MIN_BODY_CHARS = 200

@@ -1,0 +1,96 @@
+"""``insights eval run | compare | from-feedback``: the offline eval suites (the CLI is the one
+place in ``insights`` that imports ``evals``)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn
+
+from insights.cli.app import console, err, eval_app
+
+
+@eval_app.command("run")
+def eval_run(
+    suite: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
+    mode: Annotated[str, typer.Option(help="replay | record | live")] = "replay",
+    model: Annotated[str | None, typer.Option(help="litellm model string (record/live)")] = None,
+    prompt_version: Annotated[str | None, typer.Option(help="prompts/<version> to evaluate")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Report folder (default evals/runs/<suite>-<time>)")
+    ] = None,
+    concurrency: int = 4,
+) -> None:
+    """Run the real pipeline on every case of a suite; write JSON and HTML reports; exit 1 on failures."""
+    from evals.harness import run_suite
+    from evals.report import print_table, write_reports
+
+    if mode not in ("replay", "record", "live"):
+        raise typer.BadParameter("mode must be replay, record or live")
+    import yaml
+
+    n = len(yaml.safe_load((suite / "suite.yaml").read_text(encoding="utf-8"))["cases"])
+    with Progress(
+        TextColumn("Evaluating"), BarColumn(), TextColumn("{task.completed}/{task.total} cases"), console=err
+    ) as progress:
+        task = progress.add_task("eval", total=n)
+        run = asyncio.run(
+            run_suite(suite, mode, model, concurrency, lambda: progress.advance(task), prompt_version)
+        )
+    print_table(run, console)
+    folder = out or Path("evals/runs") / f"{suite.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    json_path, html_path = write_reports(run, folder)
+    console.print(f"JSON: {json_path}   HTML: {html_path}")
+    if not all(c.passed for c in run.cases):
+        raise typer.Exit(1)
+
+
+@eval_app.command("compare")
+def eval_compare(run_a: Path, run_b: Path, threshold: float = 0.02) -> None:
+    """What got better or worse from run A to run B; exit 1 when a metric regressed (a CI gate)."""
+    import json
+
+    from evals.harness import compare
+
+    def load(p: Path) -> dict:
+        return json.loads((p / "run.json" if p.is_dir() else p).read_text(encoding="utf-8"))
+
+    lines, regressed = compare(load(run_a), load(run_b), threshold)
+    for line in lines:
+        console.print(line)
+    if regressed:
+        err.print("[red]Regression past the threshold.[/]")
+        raise typer.Exit(1)
+
+
+@eval_app.command("from-feedback")
+def eval_from_feedback(
+    feedback: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    out: Path = Path("evals/suites/from-feedback.yaml"),
+) -> None:
+    """Turn exported not-helpful feedback (insights feedback export) into draft cases to complete."""
+    import json
+
+    import yaml
+
+    cases = []
+    for line in feedback.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if row["rating"] != "not_helpful":
+            continue
+        cases.append(
+            {
+                "id": f"feedback-{row['feedback_id'][:8]}",
+                "account": row["portal_id"],
+                "user": row["user_id"],
+                "deal": row["insight"]["deal_id"],
+                "note": f"{row.get('reason') or ''}: {row.get('comment') or ''}".strip(": "),
+                "expect": {"risk_kinds": [], "goal_phrases": [], "never": []},
+            }
+        )
+    out.write_text(yaml.safe_dump({"cases": cases}, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    console.print(f"{len(cases)} draft cases written to {out}: fill in the expectations before use.")

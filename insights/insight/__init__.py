@@ -1,0 +1,1 @@
+"""The insight feature: service, retrieval, risks, budget, prompts, model door, store, cache."""
