@@ -3,8 +3,8 @@
 A suite is a folder with ``suite.yaml`` (fixture, clock, cases) and ``recordings/`` (model answers
 keyed by a hash of the request). Modes:
 - ``replay``: answers come from recordings only; a request never recorded fails the case clearly.
-- ``record``: answers come from the configured model (or, offline, the scripted fake in
-  ``evals/fake_model.py``) and are written to ``recordings/``.
+- ``record``: answers come from the keyword-rule fake in ``evals/fake_model.py`` (no model is
+  reachable offline) and are written to ``recordings/``.
 - ``live``: the configured model, nothing stored.
 Every request the pipeline sends is captured, so the leak metric checks prompts as well as output.
 """
@@ -30,6 +30,7 @@ import respx  # noqa: E402
 import yaml  # noqa: E402
 
 import insights  # noqa: E402,F401
+from evals import fake_model  # noqa: E402
 from insights.core.config import Settings  # noqa: E402
 from insights.core.db import make_engine, make_sessionmaker  # noqa: E402
 from insights.core.schema import create_schema  # noqa: E402
@@ -195,9 +196,7 @@ async def run_suite(
                 prompts_by_case.setdefault(case_id + ":unrecorded", []).append(key)
                 return httpx.Response(400, json={"error": {"message": f"unrecorded request {key}"}})
             return httpx.Response(200, json=json.loads(path.read_text(encoding="utf-8")))
-        from evals.fake_model import respond  # record offline: the scripted fake stands in for a model
-
-        body = respond(json.loads(request.content))
+        body = fake_model.respond(json.loads(request.content))  # record: the fake stands in for a model
         path.write_text(json.dumps(body, indent=1), encoding="utf-8")
         return httpx.Response(200, json=body)
 

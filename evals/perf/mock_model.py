@@ -1,4 +1,6 @@
-"""A local OpenAI-compatible model for benchmarks: a fixed delay, then a valid cited answer.
+"""A local OpenAI-compatible model for benchmarks: a fixed delay, then the fake model's answer.
+
+The answer is ``evals.fake_model.scripted_body``, the one the tests get: valid and cited.
 
 python -m evals.perf.mock_model --port 8599 --delay 0.3
 """
@@ -7,53 +9,26 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import re
 import threading
 import time
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
+
+from evals.fake_model import prompt_of, scripted_body
 
 
 def make_app(delay_s: float) -> FastAPI:
     app = FastAPI()
 
     @app.post("/v1/chat/completions")
-    async def complete(request: Request) -> dict:
+    async def complete(request: Request) -> dict[str, Any]:
         body = await request.json()
-        prompt = "\n".join(m["content"] for m in body["messages"])
-        ids = re.findall(r"^\[([^\]\s]+)\] ", prompt, re.M)[:2]
-        task = prompt.rsplit("\n---\n", 1)[-1]
-        cited = {"text": "Evidence-based statement.", "activity_ids": ids}
-        if task.startswith("Task: write the three sections"):
-            answer = {
-                "recent_activity": {"summary": "Summary.", "activity_ids": ids},
-                "risks": [{**cited, "kind": "budget"}],
-                "buyer_goals": [cited],
-            }
-        elif task.startswith("Task: summarise"):
-            answer = {"summary": "Summary.", "activity_ids": ids}
-        elif "potential risks" in task:
-            answer = {"risks": [{**cited, "kind": "budget"}]}
-        else:
-            answer = {"goals": [cited]}
-        await asyncio.sleep(delay_s)
-        words = len(prompt) // 4
-        return {
-            "id": "x",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": "mock",
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": json.dumps(answer)},
-                }
-            ],
-            "usage": {"prompt_tokens": words, "completion_tokens": 60, "total_tokens": words + 60},
-        }
+        await asyncio.sleep(delay_s)  # stands in for the model's latency
+        words = len(prompt_of(body)) // 4  # a rough count the benchmark prints beside tiktoken's
+        usage = {"prompt_tokens": words, "completion_tokens": 60, "total_tokens": words + 60}
+        return {**scripted_body(body), "created": int(time.time()), "model": "mock", "usage": usage}
 
     return app
 
