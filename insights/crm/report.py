@@ -25,9 +25,6 @@ class ImportReport(BaseModel):
     insights_purged: int = 0  # stored insights dropped because a source they cite was archived
     seconds: float = 0.0
 
-    def total(self, kind: str) -> int:
-        return sum((self.created if kind == "created" else self.updated).values())
-
     def count(self, kind: str, outcome: str) -> None:
         """One record of ``kind`` was created, updated or unchanged."""
         bucket = {"created": self.created, "updated": self.updated}.get(outcome, self.unchanged)

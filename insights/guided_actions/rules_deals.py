@@ -30,10 +30,6 @@ def _mine_open(u: User) -> list:  # type: ignore[type-arg]
     return [D.owner_id == u.id, can_read(u, "deal"), deal_is_open()]
 
 
-def _contact_link(activity: type[m.Activity] | object) -> object:
-    return and_(L.portal_id == activity.portal_id, L.activity_id == activity.id, L.object_type == "contact")  # type: ignore[attr-defined]
-
-
 def _contact_emails(u: User, email: object) -> Select:  # type: ignore[type-arg]
     """(deal, contact, email) rows, all readable: your open deals → their contacts → emails logged
     on them (link primary key), never a deal × email product."""

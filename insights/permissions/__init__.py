@@ -1,4 +1,4 @@
-"""Who may see what: viewer resolution, SQL filters, and (for tests) a reference predicate."""
+"""Who may see what: viewer resolution, readable statements, and (for tests) a reference predicate."""
 
 from insights.permissions.viewer import Viewer, load_viewer
 

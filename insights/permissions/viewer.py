@@ -1,7 +1,7 @@
 """Who is looking: a user's resolved view scopes, teams and the owners their scopes admit.
 
 Resolved once per request from a handful of small tables (users, teams, memberships, permission
-sets); the SQL filters in ``filters.py`` are compiled from it.
+sets); the readable statements in ``readable.py`` are compiled from it.
 """
 
 from __future__ import annotations
@@ -45,19 +45,6 @@ class Viewer:
         if self.super_admin:
             return "all"
         return self.scopes.get(object_type, "none")
-
-    def admits_owner(self, object_type: str, owner_id: str | None) -> bool:
-        """Pure-Python twin of the SQL owner filter (used by rules on loaded rows and tests)."""
-        scope = self.scope(object_type)
-        if scope == "all":
-            return True
-        if scope == "none":
-            return False
-        if owner_id is None:
-            return object_type in self.unassigned
-        if scope == "owned":
-            return owner_id == self.user_id
-        return owner_id in self.team_user_ids
 
 
 def descendants(children: dict[str | None, list[str]], roots: set[str]) -> set[str]:
