@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, of
+from tests.guided_actions.helpers import NOW, OTHER, of
 
 
 async def test_created_for_a_fresh_contact(w) -> None:
@@ -58,3 +58,21 @@ async def test_expires_at_30_days_and_is_not_recreated(w) -> None:
     assert of(1, await w.run(NOW + timedelta(days=31))) == []  # dedup: same record, no new event
     (a,) = await w.actions(1)
     assert a.expiry_reason == "30 days old"
+
+
+async def test_created_for_a_fresh_contact_and_expires_on_email_or_age(w) -> None:
+    w.contact("c1", email="x@buyer.example")
+    w.contact("c2", lifecycle_stage="customer")
+    w.contact("c3", owner=OTHER, lifecycle_stage=None)
+    assert await w.run() == [(1, "c1")]
+    assert await w.run(NOW + timedelta(days=30)) == []  # 30 days old: expired, not re-created
+    w.contact("c4", lifecycle_stage=None)
+    assert (1, "c4") in await w.run()
+    w.email("e1", 0, {"contact": ["c4"]}, to="")
+    assert (1, "c4") not in await w.run(NOW + timedelta(hours=1))
+
+
+async def test_not_for_a_contact_on_a_deal(w) -> None:
+    w.contact("c1", lifecycle_stage=None)
+    w.deal("d1", owner=OTHER, contacts=["c1"])
+    assert (1, "c1") not in await w.run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 async def test_created_for_a_new_lead_of_yours(w) -> None:
@@ -46,3 +46,14 @@ async def test_expires_when_you_log_an_activity_on_the_lead_or_its_contact(w) ->
     assert of(2, await w.run(NOW + timedelta(hours=1))) == ["l3"]
     reasons = {a.record_id: a.expiry_reason for a in await w.actions(2)}
     assert reasons["l1"] == "you logged an activity on the lead"
+
+
+async def test_new_lead_expires_on_activity_and_reassignment(w) -> None:
+    w.contact("c1", owner=OTHER)
+    w.lead("l1", contact="c1", created_at=ago(1), stage_changed_at=None)
+    w.lead("l2", stage="attempting-stage-id", created_at=ago(1), stage_changed_at=None)
+    w.lead("l3", created_at=ago(1), stage_changed_at=None)
+    assert of(2, await w.run()) == ["l1", "l3"]
+    w.activity("n1", "note", ago(-0.01), {"lead": ["l1"]}, created_at=NOW)
+    await w.set(m.Lead, "l3", owner_id=OTHER)
+    assert of(2, await w.run(NOW + timedelta(hours=1))) == []

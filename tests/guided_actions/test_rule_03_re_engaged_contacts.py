@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 DQ = "unqualified-stage-id"
 
@@ -68,3 +68,18 @@ async def test_expires_when_the_engagement_is_30_days_old(w) -> None:
     await w.run()
     assert of(3, await w.run(NOW + timedelta(days=28) - timedelta(seconds=1))) == ["c1"]
     assert of(3, await w.run(NOW + timedelta(days=28))) == []  # engagement exactly 30 days old
+
+
+async def test_disqualified_then_engaged(w) -> None:
+    w.contact("c1", lifecycle_stage=None)
+    w.lead("l1", stage=DQ, contact="c1", created_at=ago(40), stage_changed_at=ago(20))
+    w.email("e1", 5, {"contact": ["c1"]}, incoming=True, to="")
+    assert (3, "c1") in await w.run()
+    assert (3, "c1") not in await w.run(NOW + timedelta(days=26))  # re-engagement > 30 days old
+
+
+async def test_not_when_engagement_preceded_disqualification(w) -> None:
+    w.contact("c1", lifecycle_stage=None)
+    w.lead("l1", stage=DQ, contact="c1", created_at=ago(40), stage_changed_at=ago(3))
+    w.email("e1", 5, {"contact": ["c1"]}, incoming=True, to="")
+    assert (3, "c1") not in await w.run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 async def test_created_for_an_open_sequence_task_with_category_by_deal(w) -> None:
@@ -33,3 +33,11 @@ async def test_expires_when_completed_or_reassigned(w) -> None:
     await w.set(m.Activity, "t1", task_status="COMPLETED")
     await w.set(m.Activity, "t2", owner_id=OTHER)
     assert of(4, await w.run(NOW + timedelta(hours=1))) == []
+
+
+async def test_open_sequence_task_until_completed(w) -> None:
+    w.task("t1", ago(-1), title="Step 2", sequence_id="seq-1", created_at=ago(1))
+    w.task("t2", ago(-1), created_at=ago(1))  # not in a sequence
+    assert of(4, await w.run()) == ["t1"]
+    await w.set(m.Activity, "t1", task_status="COMPLETED")
+    assert of(4, await w.run()) == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, of
+from tests.guided_actions.helpers import NOW, OTHER, of
 
 
 def replied(w, days: float = 1) -> None:  # type: ignore[no-untyped-def]
@@ -69,3 +69,21 @@ async def test_a_new_reply_is_a_new_action(w) -> None:
         ("in", False),
         ("in2", True),
     ]
+
+
+async def test_reply_to_your_email_expires_when_you_email_again(w) -> None:
+    w.contact("c1", email="b@buyer.example", lifecycle_stage=None)
+    w.email("e1", 3, {"contact": ["c1"]}, to="")
+    w.email("e2", 2, {"contact": ["c1"]}, incoming=True, to="", from_email="b@buyer.example")
+    assert (5, "c1") in await w.run()
+    w.email("e3", -0.01, {"contact": ["c1"]}, thread="t2", to="")
+    assert (5, "c1") not in await w.run(NOW + timedelta(hours=1))
+
+
+async def test_no_reply_no_action_and_14_days_expiry(w) -> None:
+    w.contact("c1", lifecycle_stage=None)
+    w.email("e1", 3, {"contact": ["c1"]}, to="")
+    assert (5, "c1") not in await w.run()
+    w.email("e2", 1, {"contact": ["c1"]}, incoming=True, to="")
+    assert (5, "c1") in await w.run()
+    assert (5, "c1") not in await w.run(NOW + timedelta(days=14))

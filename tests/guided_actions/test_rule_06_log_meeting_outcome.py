@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 async def test_boundaries_one_hour_in_seven_days_out(w) -> None:
@@ -40,3 +40,16 @@ async def test_members_leave_one_by_one_then_the_action_expires(w) -> None:
     assert of(6, await w.run(NOW + timedelta(days=5, hours=1))) == []  # m2 ended 7 days ago: none left
     (a,) = await w.actions(6)
     assert a.expiry_reason == "no member left"
+
+
+async def test_boundaries_exactly_one_hour_in_exactly_seven_days_out(w) -> None:
+    """30-minute meetings booked 10 days ago, named by when they ended."""
+    booked = ago(10)
+    w.meeting("m-1h", ago(hours=1, minutes=30), created_at=booked)
+    w.meeting("m-59m", ago(minutes=89), created_at=booked)
+    w.meeting("m-7d", ago(days=7, minutes=30), created_at=booked)
+    w.meeting("m-done", ago(hours=3, minutes=30), meeting_outcome="COMPLETED", created_at=booked)
+    w.meeting("m-sched", ago(hours=3, minutes=30), meeting_outcome="SCHEDULED", created_at=booked)
+    group = next(a for a in (await w.evaluate()).active if a.rule_number == 6)
+    assert sorted(r["id"] for r in group.records) == ["m-1h", "m-sched"]
+    assert group.category == "prospecting"  # on no open deal

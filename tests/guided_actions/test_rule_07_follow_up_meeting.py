@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 async def test_created_once_started(w) -> None:
@@ -38,3 +38,15 @@ async def test_expires_seven_days_after_the_end(w) -> None:
     await w.run()
     assert of(7, await w.run(NOW + timedelta(days=6) - timedelta(seconds=1))) == ["m1"]
     assert of(7, await w.run(NOW + timedelta(days=6))) == []  # ended exactly 7 days ago
+
+
+async def test_expires_when_all_follow_up_tasks_are_done(w) -> None:
+    w.meeting("m1", ago(days=1, minutes=30), meeting_outcome="COMPLETED", created_at=ago(10))
+    assert (7, "m1") in await w.run()
+    w.task("t1", ago(-1), follows_meeting_id="m1", task_status="COMPLETED", created_at=ago(1))
+    assert (7, "m1") not in await w.run()
+
+
+async def test_not_for_a_meeting_that_has_not_started(w) -> None:
+    w.meeting("m1", ago(minutes=-90), created_at=ago(10))  # ends in 2 hours
+    assert (7, "m1") not in await w.run()

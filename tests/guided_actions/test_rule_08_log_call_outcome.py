@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 async def test_three_calls_make_one_action_listing_three_calls(w) -> None:
@@ -44,3 +44,21 @@ async def test_members_leave_one_by_one(w) -> None:
     (a,) = await w.actions(8)
     assert a.expiry_reason == "no member left"
     assert all(v is not None for v in (await w.members(a.id)).values())
+
+
+async def test_three_calls_one_action_members_leave_one_by_one(w) -> None:
+    logged = ago(1)
+    w.call("k1", ago(hours=2), created_at=logged)
+    w.call("k2", ago(hours=3), call_status=None, created_at=logged)
+    w.call("k3", ago(days=1), created_at=logged)
+    w.call("k-built-in-blank", ago(hours=2), call_status=None, call_source="CALLING", created_at=logged)
+    w.call("k-logged", ago(hours=2), call_disposition="Connected", created_at=logged)
+    w.call("k-recent", ago(minutes=30), created_at=logged)
+    [group] = [a for a in (await w.evaluate()).active if a.rule_number == 8]
+    assert sorted(r["id"] for r in group.records) == ["k1", "k2", "k3"]
+    await w.set(m.Activity, "k1", call_disposition="Left voicemail")
+    [same] = [a for a in (await w.evaluate()).active if a.rule_number == 8]
+    assert same.id == group.id and sorted(r["id"] for r in same.records) == ["k2", "k3"]
+    await w.set(m.Activity, "k2", call_disposition="x", call_status="COMPLETED")
+    await w.set(m.Activity, "k3", call_disposition="x")
+    assert [a for a in (await w.evaluate()).active if a.rule_number == 8] == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.guided_actions.conftest import NOW, of
+from tests.guided_actions.helpers import NOW, OTHER, of
 
 
 async def test_created_when_you_are_the_primary_recipient(w) -> None:
@@ -40,3 +40,13 @@ async def test_expires_14_days_after_creation(w) -> None:
     await w.run()
     assert of(9, await w.run(NOW + timedelta(days=14) - timedelta(seconds=1))) == ["c1"]
     assert of(9, await w.run(NOW + timedelta(days=14))) == []
+
+
+async def test_primary_recipient_other_domain(w) -> None:
+    w.contact("c1", owner=OTHER, email="b@buyer.example", lifecycle_stage=None)
+    w.contact("c2", owner=OTHER, email="colleague@acme.example", lifecycle_stage=None)
+    w.email("e1", 1, {"contact": ["c1"]}, incoming=True, to="me@acme.example;x@y.z")
+    w.email("e2", 1, {"contact": ["c2"]}, incoming=True, to="me@acme.example")
+    assert of(9, await w.run()) == ["c1"]
+    w.email("e3", -0.002, {"contact": ["c1"]}, thread="t9", to="")
+    assert of(9, await w.run(NOW + timedelta(minutes=5))) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, of
+from tests.guided_actions.helpers import NOW, OTHER, of
 
 
 def waiting(w) -> None:  # type: ignore[no-untyped-def]
@@ -55,3 +55,23 @@ async def test_expires_at_7_days(w) -> None:
     await w.run()
     assert of(10, await w.run(NOW + timedelta(days=7) - timedelta(seconds=1))) == ["d1"]
     assert of(10, await w.run(NOW + timedelta(days=7))) == []
+
+
+def replied_on_deal(w) -> None:  # type: ignore[no-untyped-def]
+    w.contact("c1", lifecycle_stage=None)
+    w.deal("d1", created=20, contacts=["c1"])
+    w.email("e1", 1, {"contact": ["c1"]}, incoming=True, to="me@acme.example")
+
+
+async def test_until_you_reply_or_the_deal_closes(w) -> None:
+    replied_on_deal(w)
+    assert (10, "d1") in await w.run()
+    w.email("e2", 0.5, {"contact": ["c1"]}, to="")
+    assert (10, "d1") not in await w.run()
+
+
+async def test_expires_when_the_deal_is_won(w) -> None:
+    replied_on_deal(w)
+    assert (10, "d1") in await w.run()
+    await w.set(m.Deal, "d1", stage_id="closedwon")
+    assert (10, "d1") not in await w.run()

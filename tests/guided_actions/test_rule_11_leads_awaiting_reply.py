@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 def wrote(w) -> None:  # type: ignore[no-untyped-def]
@@ -58,3 +58,11 @@ async def test_expires_at_14_days(w) -> None:
     await w.run()
     assert of(11, await w.run(NOW + timedelta(days=14) - timedelta(seconds=1))) == ["l1"]
     assert of(11, await w.run(NOW + timedelta(days=14))) == []
+
+
+async def test_lead_wrote_to_you(w) -> None:
+    w.contact("c1", owner=None, email="p@prospect.example", lifecycle_stage=None)
+    w.lead("l1", stage="attempting-stage-id", contact="c1", created_at=ago(5), stage_changed_at=None)
+    w.email("e1", 1, {"contact": ["c1"]}, incoming=True, to="me@acme.example")
+    assert (11, "l1") in await w.run()
+    assert (11, "l1") not in await w.run(NOW + timedelta(days=14))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import ME, NOW, OTHER, ago, of
+from tests.guided_actions.helpers import ME, NOW, OTHER, ago, of
 
 
 async def test_r12_created_within_the_hour(w) -> None:
@@ -50,3 +50,20 @@ async def test_r13_expires_when_no_high_task_is_left(w) -> None:
     await w.run()
     await w.set(m.Activity, "t1", task_status="COMPLETED")
     assert of(13, await w.run(NOW + timedelta(minutes=5))) == []
+
+
+async def test_r12_within_the_hour_until_ten_minutes_after_start(w) -> None:
+    w.meeting("soon", ago(minutes=-30), created_at=ago(10))
+    w.meeting("later", ago(minutes=-90), created_at=ago(10))
+    assert of(12, await w.run()) == ["soon"]  # starts in exactly 30 min
+    assert (12, "soon") in await w.run(NOW + timedelta(minutes=35))  # 5 min after start
+    assert (12, "soon") not in await w.run(NOW + timedelta(minutes=40))  # 10 min after start
+
+
+async def test_r13_one_group_per_day_until_none_left(w) -> None:
+    w.task("t1", ago(hours=-3), task_priority="HIGH", created_at=ago(1))
+    w.task("t2", ago(-1), task_priority="HIGH", created_at=ago(1))  # due tomorrow
+    [group] = [a for a in (await w.evaluate()).active if a.rule_number == 13]
+    assert [r["id"] for r in group.records] == ["t1"] and group.trigger_key == "2026-11-20"
+    await w.set(m.Activity, "t1", task_status="COMPLETED")
+    assert [a for a in (await w.evaluate()).active if a.rule_number == 13] == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.guided_actions.conftest import NOW, OTHER, of
+from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
 async def test_r14_created_for_a_target_account_contact_that_engaged(w) -> None:
@@ -51,3 +51,23 @@ async def test_r15_not_when_stale_and_expires_after_7_days(w) -> None:
     assert of(15, await w.run()) == ["l1"]
     assert of(15, await w.run(NOW + timedelta(days=6) - timedelta(seconds=1))) == ["l1"]
     assert of(15, await w.run(NOW + timedelta(days=6))) == []
+
+
+async def test_r14_engagement_at_a_target_account(w) -> None:
+    w.contact("c1", lifecycle_stage=None)
+    w.contact("c2", lifecycle_stage=None)
+    w.company("co1", target=True, contacts=["c1"])
+    w.company("co2", contacts=["c2"])
+    for k, c in (("k1", "c1"), ("k2", "c2")):  # a colleague's connected calls
+        w.call(k, ago(2), {"contact": [c]}, call_disposition="Connected", owner_id=OTHER)
+    assert of(14, await w.run()) == ["c1"]
+    assert of(14, await w.run(NOW + timedelta(days=5))) == []  # 7 days after
+
+
+async def test_r15_open_lead_that_wrote_this_week(w) -> None:
+    w.lead("l1", stage="connected-stage-id", created_at=ago(9), stage_changed_at=None)
+    w.lead("l2", stage="qualified-stage-id", created_at=ago(9), stage_changed_at=None)
+    w.email("e1", 3, {"lead": ["l1"]}, incoming=True, to="")
+    w.email("e2", 3, {"lead": ["l2"]}, incoming=True, to="")
+    assert of(15, await w.run()) == ["l1"]
+    assert of(15, await w.run(NOW + timedelta(days=4))) == []

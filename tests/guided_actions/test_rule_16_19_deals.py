@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, OTHER, ago, of
+from tests.guided_actions.helpers import NOW, OTHER, P, ago, of
 
 
 async def test_r16_activity_ended_over_a_day_ago_after_the_next_step(w) -> None:
@@ -101,3 +101,45 @@ async def test_r19_expires_after_7_days(w) -> None:
     await w.run()
     assert of(19, await w.run(NOW + timedelta(days=7) - timedelta(seconds=1))) == ["d1"]
     assert of(19, await w.run(NOW + timedelta(days=7))) == []
+
+
+async def test_r16_until_the_next_step_changes(w) -> None:
+    w.deal("d1", created=20, next_step="Demo", next_step_changed_at=ago(5))
+    w.activity("n1", "note", ago(2), {"deal": ["d1"]})
+    w.activity("n2", "note", ago(6), {"deal": ["d1"]}, created_at=ago(2))  # before the next step
+    assert (16, "d1") in await w.run()
+    await w.set(m.Deal, "d1", next_step="Contract", next_step_changed_at=ago(0.5))
+    assert (16, "d1") not in await w.run()
+
+
+async def test_r16_not_within_24_hours(w) -> None:
+    w.deal("d1", created=20)
+    w.activity("n1", "note", ago(hours=23), {"deal": ["d1"]}, created_at=NOW)
+    assert (16, "d1") not in await w.run()
+
+
+async def test_r17_no_contact_after_a_week_until_one_is_added(w) -> None:
+    w.deal("d1", created=8)
+    w.deal("d2", created=6)
+    w.contact("c1", owner=None, lifecycle_stage=None)
+    assert of(17, await w.run()) == ["d1"]
+    w.add(m.DealContact(portal_id=P, deal_id="d1", contact_id="c1"))
+    assert "d1" not in of(17, await w.run())
+
+
+async def test_r18_first_stage_until_a_call_is_logged(w) -> None:
+    w.deal("d1", stage="appointmentscheduled", created=8)
+    w.deal("d2", stage="qualifiedtobuy", created=8)
+    assert of(18, await w.run()) == ["d1"]
+    w.call("k1", ago(0.1), {"deal": ["d1"]}, call_status=None, created_at=NOW)
+    assert of(18, await w.run()) == []
+
+
+async def test_r19_the_email_opened_over_a_week_ago_until_a_reply(w) -> None:
+    w.contact("c1", owner=None, lifecycle_stage=None)
+    w.deal("d1", created=20, contacts=["c1"])
+    w.email("e1", 9, {"contact": ["c1"]}, to="", first_opened_at=ago(8))
+    w.email("e2", 9, {"contact": ["c1"]}, thread="t2", to="", first_opened_at=ago(6))
+    assert [a.trigger_key for a in (await w.evaluate()).active if a.rule_number == 19] == ["e1"]
+    w.email("e3", 0.5, {"contact": ["c1"]}, incoming=True, to="")
+    assert [a for a in (await w.evaluate()).active if a.rule_number == 19] == []

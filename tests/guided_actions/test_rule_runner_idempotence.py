@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
-from tests.guided_actions.conftest import NOW, ago
+from tests.guided_actions.helpers import NOW, ago
 
 
 async def test_evaluating_twice_creates_nothing_new(w) -> None:
@@ -36,3 +36,13 @@ async def test_associations_are_captured_at_creation(w) -> None:
     await w.run(NOW + timedelta(minutes=1))
     (a,) = await w.actions(8)
     assert a.contact_ids == ["c1"]
+
+
+async def test_evaluation_is_idempotent_and_expired_actions_stay_expired(w) -> None:
+    w.contact("c1", lifecycle_stage=None)
+    w.deal("d1", created=8)
+    first = (await w.evaluate()).active
+    again = (await w.evaluate()).active
+    assert sorted(a.id for a in first) == sorted(a.id for a in again)
+    assert await w.run(NOW + timedelta(days=8)) == [(1, "c1")]  # rule 17 expired at 7 days old
+    assert await w.run(NOW + timedelta(days=9)) == [(1, "c1")]  # and is not re-created
