@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from insights.crm import demo_texts as tx
-from insights.crm.demo import REP, STAGES, pipeline
+from insights.crm.demo_people import REP, STAGES, pipeline
 
 EPOCH = datetime(2026, 11, 1, tzinfo=UTC)  # fixed, so that the same seed gives the same bytes
 SPAN_MINUTES = 2 * 365 * 24 * 60
@@ -237,7 +237,7 @@ def _deal(rnd: random.Random, did: str, owner: str, contacts: list[str], company
 
 def _text(rnd: random.Random, pool: tuple[str, ...], first: str) -> str:
     """50–400 characters of plausible prose: one or two filled templates."""
-    parts = []
+    parts: list[str] = []
     while not parts or (len(" ".join(parts)) < 50 or rnd.random() < 0.4) and len(parts) < 3:
         t = rnd.choice(pool)
         parts.append(

@@ -23,9 +23,10 @@ from typing import Any
 from sqlalchemy import and_, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from insights.core.db import Base
 from insights.crm import models as m
 from insights.crm.invalidate import activities_mentioning, bump_deals, deals_reached, link_targets
-from insights.crm.parse import RECORD_KEYS, ParsedRecord, RecordError, parse_record
+from insights.crm.parse import RECORD_KEYS, ParsedRecord, parse_record
 from insights.crm.parse_structure import (
     parse_account,
     parse_owner,
@@ -36,6 +37,7 @@ from insights.crm.parse_structure import (
 )
 from insights.crm.report import ImportAborted, ImportReport
 from insights.crm.sql import same
+from insights.crm.values import RecordError
 from insights.crm.writer import ChunkWriter, Written
 from insights.insight.store import purge_insights
 
@@ -77,7 +79,7 @@ class Importer:
         self.seen = 0
         self.known: dict[str, set[str]] = {}
         self.rows: dict[str, list[dict[str, Any]]] = {}
-        self.links: dict[type[m.Base], list[dict[str, Any]]] = {}
+        self.links: dict[type[Base], list[dict[str, Any]]] = {}
         self.deferred: list[ParsedRecord] = []
         self.touched: dict[str, set[str]] = {"deal": set(), "contact": set(), "company": set()}
         self.archived: dict[str, set[str]] = {k: set() for k in self.touched}  # reached by an archival
@@ -236,7 +238,7 @@ class Importer:
             return
         await self._accept(rec)
 
-    def _link(self, table: type[m.Base], **row: Any) -> None:
+    def _link(self, table: type[Base], **row: Any) -> None:
         self.links.setdefault(table, []).append({"portal_id": self.portal_id, **row})
 
     async def _accept(self, rec: ParsedRecord) -> None:

@@ -57,6 +57,7 @@ async def record_addresses(
     aa = m.ActivityAddress
     for ids in chunks(replace):
         await session.execute(delete(aa).where(aa.portal_id == portal_id, aa.activity_id.in_(ids)))
+    # DeclarativeBase types __table__ as FromClause; a declarative class's is always a Table
     table: Table = aa.__table__  # type: ignore[assignment]
     for part in chunks(rows, BIND_LIMIT // 3):
         await session.execute(upsert(dialect, table, list(part), update_cols=False), list(part))
@@ -109,6 +110,7 @@ async def deals_reached(
 
 async def bump_deals(session: AsyncSession, portal_id: str, deals: Iterable[str]) -> None:
     """Timeline version + 1 for each deal: one executemany UPDATE per chunk."""
+    # DeclarativeBase types __table__ as FromClause; a declarative class's is always a Table
     deals_t: Table = m.Deal.__table__  # type: ignore[assignment]
     for ids in chunks(sorted(set(deals))):
         await session.execute(

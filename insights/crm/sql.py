@@ -38,4 +38,4 @@ def norm(v: Any) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    return norm(a) == norm(b)
+    return bool(norm(a) == norm(b))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Table, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from insights.core.db import Base
 from insights.crm import models as m
 from insights.crm.invalidate import TEXT_COLUMNS, record_addresses
 from insights.crm.sql import BIND_LIMIT, chunks, norm, same, upsert
@@ -30,12 +31,13 @@ class ChunkWriter:
         self,
         portal_id: str,
         kind: str,
-        model: type[m.Base],
+        model: type[Base],
         rows: list[dict[str, Any]],
         count: Callable[[str], None],
     ) -> Written:
         """Upsert rows; only created or changed rows are written (``count`` hears each outcome).
         Returns each written row with the row stored before (None when it is new)."""
+        # DeclarativeBase types __table__ as FromClause; a declarative class's is always a Table
         table: Table = model.__table__  # type: ignore[assignment]
         last: dict[str, dict[str, Any]] = {}
         for row in rows:  # the same id twice in one chunk: the last one wins
@@ -75,8 +77,9 @@ class ChunkWriter:
             await self.keep_statistics(m.ActivityAddress.__tablename__, n)
         return written
 
-    async def links(self, model: type[m.Base], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    async def links(self, model: type[Base], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Insert association/history rows that are not there yet; returns the new ones."""
+        # DeclarativeBase types __table__ as FromClause; a declarative class's is always a Table
         table: Table = model.__table__  # type: ignore[assignment]
         pk = [c.name for c in table.primary_key.columns]
         uniq = list({tuple(norm(r[c]) for c in pk): r for r in rows}.values())
