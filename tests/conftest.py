@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import hypothesis  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker  # noqa: E402
@@ -26,6 +27,9 @@ import insights  # noqa: E402,F401  (offline defaults for tiktoken)
 from insights.core.config import Settings, async_database_url  # noqa: E402
 from insights.core.db import Base, make_engine, make_sessionmaker  # noqa: E402
 from insights.core.schema import create_schema, drop_schema  # noqa: E402
+from tests.hypothesis_profiles import PROFILE  # noqa: E402
+
+hypothesis.settings.load_profile(PROFILE)  # "ci" when CI=true, else "dev" (fewer examples)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 _pg_schema_ready = False

@@ -9,7 +9,6 @@ CI=true runs more examples.
 
 from __future__ import annotations
 
-import os
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -35,8 +34,9 @@ from api.app import create_app
 from insights.core.config import DEV_TOKEN_KEY, Settings
 from insights.core.tokens import mint_token
 from tests.conftest import DEMO_NOW
+from tests.hypothesis_profiles import examples
 
-MAX_EXAMPLES = 150 if os.environ.get("CI") == "true" else 30
+MAX_EXAMPLES = examples(150)  # 30 locally (the "dev" profile)
 LEAKS = ("Traceback", "sqlalchemy", "SELECT ", "<<<DATA")
 VALID = ("ana", "ben", "diego", "dana", "integration")
 INVALID = ("none", "garbage", "basic", "expired", "dev key", "other key", "other account", "unknown user")

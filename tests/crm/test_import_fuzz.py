@@ -20,6 +20,7 @@ from insights.crm.parse import RECORD_KEYS
 from insights.insight.retrieval import deal_context
 from insights.permissions.viewer import load_viewer
 from tests.crm.helpers import run, small_doc
+from tests.hypothesis_profiles import examples
 
 T = "2026-11-12T10:00:00Z"
 ASSOC = {"contacts": {"results": [{"id": "51"}]}}
@@ -143,7 +144,7 @@ def mutated(draw: st.DrawFn, key: str) -> Any:
 
 
 @pytest.mark.parametrize("key", list(TEMPLATES))
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 async def test_any_value_in_any_field_is_a_rejection_with_a_reason_never_a_failed_batch(
     sessionmaker, key: str, data: st.DataObject
@@ -192,7 +193,7 @@ async def _still_usable(sm: async_sessionmaker[AsyncSession], portal: str, users
                 await deal_context(s, "9001", viewer, now=GOOD_POINT)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=list(HealthCheck))
 @given(account=st.builds(lambda s, n: {"id": "acme", "settings": s, "name": n}, JSON, JSON) | JSON)
 async def test_any_account_object_imports_or_aborts_with_a_reason(sessionmaker, account: Any) -> None:
     try:

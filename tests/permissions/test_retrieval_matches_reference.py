@@ -20,6 +20,7 @@ from insights.crm.reader import iter_document
 from insights.insight.retrieval import deal_context
 from insights.permissions import load_viewer
 from insights.permissions.reference import RefAccount, RefUser, reference_context
+from tests.hypothesis_profiles import examples
 
 TYPES = ("deal", "contact", "company", "email", "call", "meeting", "note", "task")
 ACTIVITY_TYPES = ("email", "call", "meeting", "note", "task")
@@ -146,7 +147,7 @@ def to_document(acct: RefAccount, portal: str) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 @given(acct=accounts())
 async def test_sql_retriever_agrees_with_reference(sessionmaker, acct: RefAccount) -> None:
     portal = f"prop-{next(_portal)}"
