@@ -11,6 +11,7 @@ from api.deps import SessionDep, SettingsDep
 from api.errors import Unauthorized
 from insights.core.tokens import InvalidToken, TokenClaims, verify_token
 from insights.permissions import Viewer
+from insights.permissions.viewer import ViewerCache
 
 # Declares the bearer scheme in OpenAPI (generated clients send it); we answer the 401 ourselves.
 bearer = HTTPBearer(auto_error=False, description="A signed token: `insights token USER_ID`.")
@@ -33,7 +34,8 @@ ClaimsDep = Annotated[TokenClaims, Depends(bearer_claims)]
 async def current_viewer(claims: ClaimsDep, session: SessionDep, request: Request) -> Viewer:
     if claims.user_id is None:
         raise Unauthorized()
-    viewer = await request.app.state.viewers.get(session, claims.portal_id, claims.user_id)
+    viewers: ViewerCache = request.app.state.viewers
+    viewer = await viewers.get(session, claims.portal_id, claims.user_id)
     if viewer is None:
         raise Unauthorized()
     return viewer

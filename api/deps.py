@@ -12,7 +12,8 @@ from insights.core.config import Settings
 
 
 def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings  # app.state is untyped: name what create_app put there
+    return settings
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -147,6 +147,7 @@ def install_error_handlers(app: FastAPI) -> None:
             _problems_as_problem_json(generate())  # generate() stores the schema it returns
         return app.openapi_schema or {}
 
+    # FastAPI's documented way to change the schema is to replace this method; mypy forbids it
     app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(Exception)

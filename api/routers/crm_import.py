@@ -10,9 +10,10 @@ from fastapi import APIRouter, Request
 from api.auth import ClaimsDep
 from api.deps import SessionDep
 from api.errors import Forbidden, ProblemError, Unauthorized
-from insights.crm.importer import ImportAborted, ImportReport, import_records
+from insights.crm.importer import import_records
 from insights.crm.parse import RECORD_KEYS
 from insights.crm.reader import FormatError, iter_document
+from insights.crm.report import ImportAborted, ImportReport
 from insights.permissions import load_viewer
 
 router = APIRouter(prefix="/v1", tags=["crm import"])

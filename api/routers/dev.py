@@ -17,7 +17,7 @@ router = APIRouter(prefix="/widget", include_in_schema=False)
 
 
 @router.get("/dev-users")
-async def dev_users(session: SessionDep, account: str = "demo") -> dict:
+async def dev_users(session: SessionDep, account: str = "demo") -> dict[str, list[dict[str, str]]]:
     rows = (
         (
             await session.execute(
@@ -31,7 +31,9 @@ async def dev_users(session: SessionDep, account: str = "demo") -> dict:
 
 
 @router.get("/dev-token")
-async def dev_token(session: SessionDep, settings: SettingsDep, user: str, account: str = "demo") -> dict:
+async def dev_token(
+    session: SessionDep, settings: SettingsDep, user: str, account: str = "demo"
+) -> dict[str, str]:
     if await session.get(User, (account, user)) is None:
         raise NotFound()
     return {"token": mint_token(settings, user, account)}

@@ -32,9 +32,10 @@ async def guided_actions(
     if user_id is not None and user_id != viewer.user_id:
         if not viewer.super_admin:
             raise Forbidden("Only super admins may view another user's actions.")
-        target = await load_viewer(session, viewer.portal_id, user_id)
-        if target is None:
+        other = await load_viewer(session, viewer.portal_id, user_id)
+        if other is None:
             raise NotFound()
+        target = other
     # evaluated over the target user's readable records, listed through their current visibility
     await evaluate(session, target.portal_id, target.user_id, datetime.now(UTC), viewer=target)
     # read-only impersonation: the other user's actions, as that user sees them

@@ -21,7 +21,8 @@ router = APIRouter(prefix="/v1", tags=["insights"])
 
 
 def get_service(request: Request) -> InsightService:
-    return request.app.state.insights
+    service: InsightService = request.app.state.insights  # app.state is untyped: set by create_app
+    return service
 
 
 ServiceDep = Annotated[InsightService, Depends(get_service)]

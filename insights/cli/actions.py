@@ -11,6 +11,7 @@ from rich.table import Table
 from insights.cli.app import app, console, err, run
 from insights.core.config import local_settings
 from insights.core.db import make_engine, make_sessionmaker
+from insights.guided_actions.service import Category
 
 
 @app.command()
@@ -18,16 +19,17 @@ def actions(
     user_id: str,
     account: str = "demo",
     now: Annotated[str | None, typer.Option(help="Evaluate at this ISO time (default: now).")] = None,
-    category: str = "all",
+    category: Category = "all",
 ) -> None:
     """Evaluate the guided-action rules for a user and print their active actions."""
-    from insights.crm.parse import RecordError, parse_time
+    from insights.crm.values import RecordError, parse_time
     from insights.guided_actions.runner import evaluate
     from insights.guided_actions.service import list_actions
     from insights.permissions import load_viewer
 
     try:
-        clock = parse_time(now, "--now") if now else datetime.now(UTC)
+        # a non-empty --now parses to a time or raises; an empty one means now
+        clock = (parse_time(now, "--now") if now else None) or datetime.now(UTC)
     except RecordError as exc:
         raise typer.BadParameter(str(exc)) from None
 
@@ -39,7 +41,7 @@ def actions(
                 err.print(f"[red]No user {user_id} in account {account}[/]")
                 raise typer.Exit(2)
             result = await evaluate(s, account, user_id, clock)
-            items = await list_actions(s, user_id, viewer, category)  # type: ignore[arg-type]
+            items = await list_actions(s, user_id, viewer, category)
             await s.commit()
         await engine.dispose()
         table = Table(

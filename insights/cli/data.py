@@ -23,8 +23,9 @@ def import_cmd(
     atomic: Annotated[bool, typer.Option(help="Abort the whole batch on any rejection.")] = False,
 ) -> None:
     """Import CRM records (CRM v3 JSON or JSON Lines) with a report of created/updated/rejected."""
-    from insights.crm.importer import ImportAborted, import_records
+    from insights.crm.importer import import_records
     from insights.crm.reader import FormatError, iter_file
+    from insights.crm.report import ImportAborted
 
     settings = local_settings()
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn
 
 from insights.cli.app import console, err, eval_app
 
+EvalMode = Literal["replay", "record", "live"]
+
 
 @eval_app.command("run")
 def eval_run(
     suite: Annotated[Path, typer.Argument(exists=True, file_okay=False)],
-    mode: Annotated[str, typer.Option(help="replay | record | live")] = "replay",
+    mode: Annotated[EvalMode, typer.Option(help="replay | record | live")] = "replay",
     model: Annotated[str | None, typer.Option(help="litellm model string (record/live)")] = None,
     prompt_version: Annotated[str | None, typer.Option(help="prompts/<version> to evaluate")] = None,
     out: Annotated[
@@ -26,12 +28,10 @@ def eval_run(
     concurrency: int = 4,
 ) -> None:
     """Run the real pipeline on every case of a suite; write JSON and HTML reports; exit 1 on failures."""
+    import yaml
+
     from evals.harness import run_suite
     from evals.report import print_table, write_reports
-
-    if mode not in ("replay", "record", "live"):
-        raise typer.BadParameter("mode must be replay, record or live")
-    import yaml
 
     n = len(yaml.safe_load((suite / "suite.yaml").read_text(encoding="utf-8"))["cases"])
     with Progress(
@@ -56,8 +56,9 @@ def eval_compare(run_a: Path, run_b: Path, threshold: float = 0.02) -> None:
 
     from evals.harness import compare
 
-    def load(p: Path) -> dict:
-        return json.loads((p / "run.json" if p.is_dir() else p).read_text(encoding="utf-8"))
+    def load(p: Path) -> dict[str, Any]:
+        run: dict[str, Any] = json.loads((p / "run.json" if p.is_dir() else p).read_text(encoding="utf-8"))
+        return run
 
     lines, regressed = compare(load(run_a), load(run_b), threshold)
     for line in lines:

@@ -6,7 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Public (it is in this file): accepted only with an explicit INSIGHTS_ENV=development.
 DEV_TOKEN_KEY = "dev-only-insecure-key-change-me-0123456789"
 MIN_TOKEN_KEY_BYTES = 32
+CallMode = Literal["combined", "sections"]
 
 
 def data_dir() -> Path:
@@ -54,8 +55,8 @@ class Settings(BaseSettings):
     model_total_budget_s: float = Field(45.0, alias="INSIGHTS_MODEL_TOTAL_BUDGET")
     model_max_retries: int = Field(3, alias="INSIGHTS_MODEL_MAX_RETRIES")
     # "combined" = one call (default: same latency, a third of the input tokens, see bench_pipeline);
-    # "sections" = three concurrent calls sharing one context prefix.
-    model_call_mode: str = Field("combined", alias="INSIGHTS_MODEL_CALL_MODE")
+    # "sections" = three concurrent calls sharing one context prefix. Any other value fails at start.
+    model_call_mode: CallMode = Field("combined", alias="INSIGHTS_MODEL_CALL_MODE")
     redis_url: str | None = Field(None, alias="REDIS_URL")
     token_key: str = Field("", alias="INSIGHTS_TOKEN_KEY")
     token_ttl_s: int = Field(12 * 3600, alias="INSIGHTS_TOKEN_TTL")
@@ -85,10 +86,6 @@ class Settings(BaseSettings):
         if len(self.token_key.encode()) < MIN_TOKEN_KEY_BYTES:
             raise ValueError(f"INSIGHTS_TOKEN_KEY must be at least {MIN_TOKEN_KEY_BYTES} bytes: {hint}")
         return self
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 class DemoSettings(Settings):

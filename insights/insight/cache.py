@@ -50,7 +50,9 @@ class RedisCache:
 
     async def get(self, key: str) -> str | None:
         value = await self.client.get(f"insights:{key}")
-        return value.decode() if value else None
+        if not value:
+            return None
+        return value.decode() if isinstance(value, bytes) else value  # str if decode_responses
 
     async def set(self, key: str, value: str) -> None:
         await self.client.set(f"insights:{key}", value, ex=self.ttl_s)

@@ -1,8 +1,11 @@
 """The one door to models: litellm with retries, a bounded total time, JSON answers and accounting.
 
-Nothing else imports litellm. Transient failures (rate limits, timeouts, 5xx, dropped connections)
-are retried with exponential backoff inside a total time budget; an answer that is not the JSON we
-asked for is asked again once. Whatever happens, callers get a parsed answer or ``ModelUnavailable``.
+The pipeline calls models only through here (``budget.context_window`` also asks litellm for a
+model's context size). Transient failures (rate limits, timeouts, 5xx, dropped connections) are
+retried with exponential backoff inside a total time budget; an answer that is not the JSON we
+asked for is asked again once. A provider's failure becomes ``ModelUnavailable`` with a reason
+(the insight then degrades to data only); a refusal no retry can fix (a bad key, an unknown model,
+a rejected parameter) is logged at ERROR. Anything else, a bug of ours, propagates.
 Prompt text is never logged, at any level: litellm's loggers (and the SDKs under it) write whole
 requests at DEBUG, so they stay at WARNING unless INSIGHTS_LOG_PROMPTS=true.
 """
@@ -14,7 +17,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
@@ -25,8 +28,21 @@ log = logging.getLogger("insights.insight.llm")
 T = TypeVar("T", bound=BaseModel)
 
 
+# unavailable: transient failures outlasted the retries or the time budget; malformed: not the JSON
+# asked for, twice; model_misconfigured: the provider refused the request itself (key, model name,
+# parameters, context size); provider_error: any other failure the provider or litellm reported.
+Reason = Literal["unavailable", "malformed", "model_misconfigured", "provider_error"]
+# Enough of a provider's message to say why; an echoed request body (FastAPI-style 422s do that)
+# starts with our system prompt, which is longer than this, never with the CRM text after it.
+DETAIL_CHARS = 200
+
+
 class ModelUnavailable(Exception):
-    """The model did not give a usable answer within the retries and the time budget."""
+    """The model gave no usable answer; ``reason`` says why (the insight degrades to data only)."""
+
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason: Reason = reason
 
 
 class MalformedAnswer(Exception):
@@ -89,12 +105,44 @@ def _transient(exc: BaseException) -> bool:
         litellm.APIConnectionError,
         litellm.InternalServerError,
         litellm.ServiceUnavailableError,
+        litellm.BadGatewayError,
         asyncio.TimeoutError,
     )
     if isinstance(exc, kinds):
         return True
     status = getattr(exc, "status_code", None)
     return isinstance(status, int) and (status == 429 or status >= 500)
+
+
+def _misconfigured(exc: BaseException) -> bool:
+    litellm = _litellm()
+    kinds = (
+        litellm.AuthenticationError,
+        litellm.PermissionDeniedError,
+        litellm.NotFoundError,  # an unknown model name
+        litellm.BadRequestError,  # also context window exceeded, unsupported parameters, unknown provider
+        litellm.UnprocessableEntityError,
+    )
+    return isinstance(exc, kinds)
+
+
+def failure_reason(exc: BaseException) -> Reason | None:
+    """Why a model call failed, or None when the failure is not the provider's (a bug of ours)."""
+    if _transient(exc):
+        return "unavailable"
+    if _misconfigured(exc):
+        return "model_misconfigured"
+    _litellm()  # loads openai, the SDK under it
+    from openai import OpenAIError  # the base of every error litellm maps a provider's failure to
+
+    if isinstance(exc, OpenAIError):
+        return "provider_error"
+    return None
+
+
+def _detail(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
 
 
 def parse_json(content: str | None, schema: type[T]) -> T:
@@ -176,6 +224,11 @@ class LLM:
                             "model answer malformed (attempt %d, schema %s)", attempt, schema.__name__
                         )
         except Exception as exc:
-            log.warning("model call failed: %s", type(exc).__name__)
-            raise ModelUnavailable(type(exc).__name__) from None
-        raise ModelUnavailable("malformed answer twice")
+            reason = failure_reason(exc)
+            if reason is None:
+                raise  # our own bug (TypeError, KeyError, ...): a traceback, not a quiet data-only insight
+            # a retry or a quieter minute fixes "unavailable"; the others need someone to look
+            level = logging.WARNING if reason == "unavailable" else logging.ERROR
+            log.log(level, "model call failed (%s): %s: %s", reason, type(exc).__name__, _detail(exc))
+            raise ModelUnavailable(reason, type(exc).__name__) from exc
+        raise ModelUnavailable("malformed", "not the requested JSON twice")

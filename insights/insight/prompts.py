@@ -33,5 +33,8 @@ def load_prompts(version: str = PROMPT_VERSION) -> PromptSet:
     folder = HERE / version
     if not (folder / "system.txt").exists():
         raise ValueError(f"unknown prompt version {version!r}; known: {', '.join(versions())}")
-    read = lambda name: (folder / f"{name}.txt").read_text(encoding="utf-8").strip()  # noqa: E731
+
+    def read(name: str) -> str:
+        return (folder / f"{name}.txt").read_text(encoding="utf-8").strip()
+
     return PromptSet(version, read("system"), {s: read(s) for s in SECTIONS}, read("combined"))

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from insights.crm.parse import RecordError, parse_time
+from insights.crm.values import RecordError, parse_time
 from insights.insight.context import ActivityItem, DealContext, PropertyChange
 from insights.insight.schemas import Risk
 
@@ -178,8 +178,7 @@ def stage_regressed(ctx: DealContext, t: RiskThresholds, order: dict[str, int] |
 
 
 def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
-    amounts = [_float(h.value) for h in _history(ctx, "amount")]
-    amounts = [a for a in amounts if a is not None]
+    amounts = [a for h in _history(ctx, "amount") if (a := _float(h.value)) is not None]
     if len(amounts) < 2:
         return None
     peak, last = max(amounts), amounts[-1]

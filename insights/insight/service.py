@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.core import metrics
-from insights.core.config import Settings
+from insights.core.config import CallMode, Settings
 from insights.core.deployment import deployment_id
 from insights.crm.models import Account, Deal
 from insights.insight.answers import (
@@ -100,9 +100,7 @@ class InsightService:
         self.prompts = load_prompts()
         self._deployment: str | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
-        self.mode = (
-            settings.model_call_mode if settings.model_call_mode in ("sections", "combined") else "combined"
-        )
+        self.mode: CallMode = settings.model_call_mode  # validated by Settings: a bad value fails at start
 
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
@@ -235,6 +233,7 @@ class InsightService:
 
     async def _with_model(self, ctx: DealContext, insight: Insight, language: str) -> Insight:
         assert self.llm is not None
+        llm = self.llm  # narrowed once: ask() below closes over it
         window = context_window(self.llm.model, self.settings.model_context_tokens)
         budget = min(MAX_CONTEXT_TOKENS, window - OUTPUT_RESERVE - 800)
         packed = pack(ctx, budget, self.llm.model)
@@ -245,7 +244,7 @@ class InsightService:
         async def ask(task: str, schema: type[BaseModel]) -> BaseModel | None:
             messages = build_messages(self.prompts, language, packed.text, task.format(recent_ids=recent_ids))
             try:
-                answer, used = await self.llm.complete_json(messages, schema)  # type: ignore[union-attr]
+                answer, used = await llm.complete_json(messages, schema)
             except ModelUnavailable:
                 metrics.MODEL_CALLS.labels("failed").inc()
                 out.failed += 1

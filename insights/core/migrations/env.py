@@ -29,7 +29,10 @@ async def _online() -> None:
     if connection is not None:  # called from the app with an open connection
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # alembic.ini names no database: insights.core.migrate sets the configured one
+        raise RuntimeError("no sqlalchemy.url: run migrations through insights.core.migrate")
+    engine = make_engine(url)
     async with engine.connect() as conn:
         await conn.run_sync(_run)
     await engine.dispose()
