@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from insights.crm import models as m
 from insights.guided_actions.models import GuidedAction, GuidedActionMember
@@ -20,6 +21,8 @@ from insights.guided_actions.runner import EvalResult, evaluate
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 P, ME, OTHER, ADMIN = "ga", "u1", "u2", "u9"
+Row = TypeVar("Row")
+Links = dict[str, list[str]]  # object type → ids an activity is logged on
 
 
 def ago(days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
@@ -28,11 +31,11 @@ def ago(days: float = 0, hours: float = 0, minutes: float = 0) -> datetime:
 
 
 class World:
-    def __init__(self, sm: Any) -> None:
+    def __init__(self, sm: async_sessionmaker[AsyncSession]) -> None:
         self.sm = sm
         self.pending: list[Any] = []
 
-    def add(self, row: Any) -> Any:
+    def add(self, row: Row) -> Row:
         self.pending.append(row)
         return row
 
@@ -114,9 +117,7 @@ class World:
             )
         )
 
-    def activity(
-        self, aid: str, kind: str, when: datetime, on: dict[str, list[str]], **kw: Any
-    ) -> m.Activity:
+    def activity(self, aid: str, kind: str, when: datetime, on: Links, **kw: Any) -> m.Activity:
         kw.setdefault("owner_id", ME)
         kw.setdefault("created_at", when)
         kw.setdefault("title", f"{kind} {aid}")
@@ -129,7 +130,7 @@ class World:
         self,
         aid: str,
         days: float,
-        on: dict[str, list[str]],
+        on: Links,
         incoming: bool = False,
         thread: str = "t1",
         to: str | None = None,
@@ -151,7 +152,7 @@ class World:
         )
 
     def meeting(
-        self, aid: str, start: datetime, minutes: float = 30, on: dict | None = None, **kw: Any
+        self, aid: str, start: datetime, minutes: float = 30, on: Links | None = None, **kw: Any
     ) -> m.Activity:
         return self.activity(
             aid,
@@ -163,11 +164,11 @@ class World:
             **kw,
         )
 
-    def call(self, aid: str, start: datetime, on: dict | None = None, **kw: Any) -> m.Activity:
+    def call(self, aid: str, start: datetime, on: Links | None = None, **kw: Any) -> m.Activity:
         kw.setdefault("call_status", "COMPLETED")
         return self.activity(aid, "call", start, on or {}, call_duration_ms=60_000, **kw)
 
-    def task(self, aid: str, due: datetime, on: dict | None = None, **kw: Any) -> m.Activity:
+    def task(self, aid: str, due: datetime, on: Links | None = None, **kw: Any) -> m.Activity:
         kw.setdefault("task_status", "NOT_STARTED")
         return self.activity(aid, "task", due, on or {}, **kw)
 
