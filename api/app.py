@@ -27,6 +27,7 @@ from insights.insight.service import InsightService
 from insights.permissions.viewer import ViewerCache
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("api.app")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -75,7 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def readyz(session: SessionDep) -> JSONResponse:
         try:
             await session.execute(text("SELECT 1"))
-        except Exception:
+        except Exception as exc:  # whatever the driver raises, the probe's answer is "not ready"
+            log.warning("readiness check failed: %s: %s", type(exc).__name__, str(exc)[:200])
             return problem(503, "The database is unreachable.")
         return JSONResponse({"status": "ready"})
 

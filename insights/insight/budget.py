@@ -8,6 +8,7 @@ first; an activity that still does not fit is left out with everything older, an
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -15,8 +16,11 @@ import tiktoken
 
 from insights.insight.context import ActivityItem, DealContext
 
+log = logging.getLogger("insights.insight.budget")
+
 BODY_CHARS = 1500  # longest body kept whole; longer ones are trimmed before anything is dropped
 MIN_BODY_CHARS = 200
+DEFAULT_WINDOW = 8192  # a safe context size when neither the setting nor litellm knows the model
 FENCE_OPEN, FENCE_CLOSE = "<<<DATA", "DATA>>>"
 
 
@@ -38,15 +42,26 @@ def context_window(model: str | None, override: int | None = None) -> int:
     """Input tokens the model accepts: the setting, else litellm's model info, else a safe 8k."""
     if override:
         return override
-    if model:
-        try:
-            import litellm
+    return (_known_window(model) if model else None) or DEFAULT_WINDOW
 
-            info = litellm.get_model_info(model)
-            return int(info.get("max_input_tokens") or info.get("max_tokens") or 8192)
-        except Exception:  # offline litellm knows no ollama/vllm models: fall back
-            pass
-    return 8192
+
+@lru_cache  # once per model: the warning below is a setting to fix, not news on every insight
+def _known_window(model: str) -> int | None:
+    import litellm
+
+    try:
+        info = litellm.get_model_info(model)
+    # offline litellm knows no ollama/vllm models; it raises ModelNotMappedError or a bare Exception
+    except Exception as exc:
+        log.warning(
+            "no context size known for model %s (%s: %s): using %d tokens; set INSIGHTS_MODEL_CONTEXT_TOKENS",
+            model,
+            type(exc).__name__,
+            str(exc)[:200],
+            DEFAULT_WINDOW,
+        )
+        return None
+    return int(info.get("max_input_tokens") or info.get("max_tokens") or DEFAULT_WINDOW)
 
 
 def _fence(text: str) -> str:

@@ -198,7 +198,10 @@ class LLM:
         )
 
     async def complete_json(self, messages: list[dict[str, str]], schema: type[T]) -> tuple[T, Usage]:
-        """Ask, retrying transient errors with backoff inside the total budget; one retry on bad JSON."""
+        """Ask, retrying transient errors with backoff inside the total budget; one retry on bad JSON.
+
+        Raises ``ModelUnavailable`` (with its reason, logged) when the provider fails; any other
+        exception is a bug of ours and propagates."""
         total = Usage()
         deadline = time.monotonic() + self.settings.model_total_budget_s
         try:
