@@ -229,9 +229,7 @@ class Deal(Base):
     # bumped by any change to the deal, its associations, or a linked activity/contact/company
     timeline_version: Mapped[int] = mapped_column(Integer, default=1)
 
-    __table_args__ = (
-        Index("ix_deals_owner", "portal_id", "owner_id"),
-    )
+    __table_args__ = (Index("ix_deals_owner", "portal_id", "owner_id"),)
 
 
 class DealShare(Base):

@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, and_, exists, func, literal, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import QueryableAttribute, aliased
 
 from insights.crm import models as m
+from insights.guided_actions.models import GuidedAction
 from insights.permissions.readable import activity_readable, record_readable
 from insights.permissions.viewer import Viewer
 
@@ -78,7 +79,10 @@ class Candidate:
 
 Finder = Callable[[AsyncSession, User, datetime], Awaitable[list[Candidate]]]
 # extra expiry: (session, user, active actions of the rule, now) → {action id: reason}
-Expirer = Callable[[AsyncSession, User, list, datetime], Awaitable[dict[str, str]]]
+Expirer = Callable[[AsyncSession, User, list[GuidedAction], datetime], Awaitable[dict[str, str]]]
+# a SQL value a building block compares with: a column expression or a mapped attribute
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+AnySelect = Select[*tuple[Any, ...]]  # a select of any columns
 
 
 @dataclass(frozen=True)
@@ -93,12 +97,16 @@ class Rule:
     extra_expiry: Expirer | None = None
     # the trigger key is the id of the triggering activity: a listing checks it is still readable
     activity_trigger: bool = False
+    # grouped rules only: the candidate's trigger key names a period (rule 13: the user's day); a
+    # new period expires the group and starts the next, whereas otherwise a new group starts only
+    # once the last one emptied
+    group_per_trigger: bool = False
 
 
 A, L = m.Activity, m.ActivityLink
 
 
-def linked(object_type: str, object_col: ColumnElement) -> ColumnElement[bool]:
+def linked(object_type: str, object_col: Column) -> ColumnElement[bool]:
     """The activity ``A`` is logged on the given record."""
     return exists(
         select(L.activity_id)
@@ -113,7 +121,7 @@ def linked(object_type: str, object_col: ColumnElement) -> ColumnElement[bool]:
     )
 
 
-def by_activity(stmt: Select, link: object) -> Select:  # type: ignore[type-arg]
+def by_activity(stmt: AnySelect, link: type[m.ActivityLink]) -> AnySelect:
     """Look ``link`` rows up by activity id. Without statistics SQLite prefers the covering primary
     key's (portal) prefix and scans the account's links; PostgreSQL needs no hint."""
     return stmt.with_hint(link, "INDEXED BY ix_activity_links_activity", "sqlite")
@@ -143,15 +151,15 @@ def open_deal_of_activity(u: User) -> ColumnElement[bool]:
     return or_(exists(on_deal), exists(on_contact))
 
 
-def linked_to(object_type: str, object_col: ColumnElement, activity: object = A) -> ColumnElement[bool]:
+def linked_to(object_type: str, object_col: Column, activity: type[m.Activity] = A) -> ColumnElement[bool]:
     """``activity`` is logged on the record: an EXISTS on the link's primary key."""
     link = aliased(L)
     return exists(
         select(link.activity_id).where(
-            link.portal_id == activity.portal_id,  # type: ignore[attr-defined]
+            link.portal_id == activity.portal_id,
             link.object_type == object_type,
             link.object_id == object_col,
-            link.activity_id == activity.id,  # type: ignore[attr-defined]
+            link.activity_id == activity.id,
         )
     )
 
@@ -167,13 +175,13 @@ def deal_is_open() -> ColumnElement[bool]:
     )
 
 
-def engagements(u: User, object_type: str, among: object, since: datetime):  # type: ignore[no-untyped-def]
+def engagements(u: User, object_type: str, among: AnySelect, since: datetime) -> Subquery:
     """(object id, activity id, when) of the user's readable engagements with the records ``among``
     (a select of ids) since a time (spec definitions): an incoming email, a first open of an email,
     a meeting booked or attended, a completed call. Restricted up front: the user's records, not
     the account's."""
 
-    def on(kind: str, kind_filter: ColumnElement[bool], at: ColumnElement) -> object:
+    def on(kind: str, kind_filter: ColumnElement[bool], at: Column) -> AnySelect:
         return (
             select(L.object_id.label("object_id"), A.id.label("activity_id"), at.label("at"))
             .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
@@ -208,6 +216,8 @@ def domain(email: str | None) -> str:
 
 __all__ = [
     "A",
+    "AnySelect",
+    "Column",
     "L",
     "BUILT_IN_CALLING",
     "OPEN_LEAD",

@@ -90,7 +90,8 @@ def lead_touched_since(emails_only: bool) -> Expirer:
                     can_read(u, "contact"),
                 )
             )
-            contact_of.update({lead: contact for lead, contact in rows})
+            # the inner join on the contact leaves no lead without one; the test narrows the type
+            contact_of.update({lead: contact for lead, contact in rows if contact is not None})
         newest = await _newest_by_object(
             s, u, {"lead": set(lead_ids), "contact": set(contact_of.values())}, now, emails_only
         )

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from insights.crm import models as m
 from insights.guided_actions.base import (
     BUILT_IN_CALLING,
     A,
@@ -29,7 +30,9 @@ def _title(title: str | None, kind: str) -> str:
     return title or kind.capitalize()
 
 
-async def _rows(s: AsyncSession, u: User, kind: str, *where: object) -> list:  # type: ignore[type-arg]
+async def _rows(
+    s: AsyncSession, u: User, kind: str, *where: ColumnElement[bool]
+) -> list[tuple[m.Activity, bool]]:
     """The user's readable activities of a kind matching ``where``, each with whether it is on an
     open deal the user may read. The open-deal test runs on the (few) matches only, in one query,
     never per scanned row."""
@@ -164,7 +167,7 @@ async def prepare_for_meeting(s: AsyncSession, u: User, now: datetime) -> list[C
                 )
             ],
             open_deal=bool(od),
-            creatable=a.meeting_start > now,
+            creatable=a.meeting_start is not None and a.meeting_start > now,  # never None: filtered on
         )
         for a, od in rows
     ]
@@ -193,7 +196,7 @@ async def high_priority_tasks(s: AsyncSession, u: User, now: datetime) -> list[C
     return found
 
 
-def _group(kind: str, rows: list, what: str, now: datetime) -> list[Candidate]:  # type: ignore[type-arg]
+def _group(kind: str, rows: list[tuple[m.Activity, bool]], what: str, now: datetime) -> list[Candidate]:
     if not rows:
         return []
     members = [{"type": kind, "id": a.id, "name": _title(a.title, kind)} for a, _ in rows]
@@ -218,6 +221,12 @@ RULES = [
     Rule(8, "log_call_outcome", "Log call outcome", "by_deal", log_call_outcome, grouped=True),
     Rule(12, "prepare_for_meeting", "Prepare for upcoming meetings", "by_deal", prepare_for_meeting),
     Rule(
-        13, "high_priority_tasks", "Today's high-priority tasks", "by_deal", high_priority_tasks, grouped=True
+        13,
+        "high_priority_tasks",
+        "Today's high-priority tasks",
+        "by_deal",
+        high_priority_tasks,
+        grouped=True,
+        group_per_trigger=True,  # the trigger key is the user's local day: one action per day
     ),
 ]

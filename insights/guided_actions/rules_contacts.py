@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -30,9 +31,11 @@ def _name(c: m.Contact) -> str:
     return f"{c.first_name} {c.last_name}".strip() or c.email or c.id
 
 
-def _email_on_contact(u: User, direction: str, *extra: ColumnElement[bool]) -> ColumnElement[bool]:
+def _email_on_contact(
+    u: User, direction: str, *extra: Callable[[type[m.Activity]], ColumnElement[bool]]
+) -> ColumnElement[bool]:
     """A readable email of that direction is logged on the contact: from its links (primary key),
-    not the account's emails."""
+    not the account's emails. Each of ``extra`` makes a condition on the email row."""
     link, act = aliased(L), aliased(A)
     return exists(
         select(link.activity_id)
@@ -43,7 +46,7 @@ def _email_on_contact(u: User, direction: str, *extra: ColumnElement[bool]) -> C
             link.object_id == m.Contact.id,
             can_read_activity(u, act, "email"),
             act.email_direction == direction,
-            *[e(act) for e in extra],  # type: ignore[operator]
+            *[e(act) for e in extra],
         )
     )
 
@@ -73,7 +76,7 @@ async def newly_assigned_contacts(s: AsyncSession, u: User, now: datetime) -> li
                             can_read(u, "deal"),
                         )
                     ),
-                    ~_email_on_contact(u, "EMAIL", lambda act: act.owner_id == u.id),  # type: ignore[arg-type]
+                    ~_email_on_contact(u, "EMAIL", lambda act: act.owner_id == u.id),
                     ~_email_on_contact(u, "INCOMING_EMAIL"),
                 )
             )
@@ -168,7 +171,7 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
     return list(seen.values())
 
 
-def _replies(u: User, to_contact_by_user: bool, since: datetime):  # type: ignore[no-untyped-def]
+def _replies(u: User, to_contact_by_user: bool, since: datetime) -> Select[m.Contact, str, datetime]:
     """(contact, reply email) pairs, all readable: an incoming email from the contact in the same
     thread after an email the user sent (``to_contact_by_user``) or simply addressed to the user as
     primary recipient."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
 from insights.guided_actions.base import (
     A,
+    AnySelect,
     Candidate,
     L,
     Rule,
@@ -26,11 +27,11 @@ from insights.guided_actions.base import (
 D = m.Deal
 
 
-def _mine_open(u: User) -> list:  # type: ignore[type-arg]
+def _mine_open(u: User) -> list[ColumnElement[bool]]:
     return [D.owner_id == u.id, can_read(u, "deal"), deal_is_open()]
 
 
-def _contact_emails(u: User, email: object) -> Select:  # type: ignore[type-arg]
+def _contact_emails(u: User, email: type[m.Activity]) -> AnySelect:
     """(deal, contact, email) rows, all readable: your open deals → their contacts → emails logged
     on them (link primary key), never a deal × email product."""
     link = aliased(L)
@@ -46,7 +47,7 @@ def _contact_emails(u: User, email: object) -> Select:  # type: ignore[type-arg]
                 link.portal_id == dc.portal_id, link.object_type == "contact", link.object_id == dc.contact_id
             ),
         )
-        .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))  # type: ignore[attr-defined]
+        .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))
         .where(*_mine_open(u), can_read(u, "contact"), can_read_activity(u, email, "email"))
     )
 
@@ -112,7 +113,8 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
                 ended <= now - timedelta(hours=24),
                 or_(D.next_step_changed_at.is_(None), ended > D.next_step_changed_at),
             )
-            .group_by(D)
+            # grouping by an entity groups by its columns; SQLAlchemy's stubs list columns only
+            .group_by(D)  # type: ignore[arg-type]
         )
     ).all()
     return [
@@ -161,15 +163,13 @@ async def add_contact(s: AsyncSession, u: User, now: datetime) -> list[Candidate
         .scalars()
         .all()
     )
-    return [
-        Candidate(
-            "deal",
-            d.id,
-            d.name,
-            [said(f"{d.name} has no contact, {(now - d.created_at).days} days in.", ("deal", d.id))],
-        )
-        for d in rows
-    ]
+    out = []
+    for d in rows:
+        assert d.created_at is not None  # the query compared it with a time: NULLs are not selected
+        days = (now - d.created_at).days
+        why = [said(f"{d.name} has no contact, {days} days in.", ("deal", d.id))]
+        out.append(Candidate("deal", d.id, d.name, why))
+    return out
 
 
 async def initial_outreach(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -57,7 +57,7 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
     """Rule 11: the lead (or its contact) wrote to you (primary recipient) from another domain.
     One query per path (emails logged on the lead, on its contact); replies older than the action's
     14-day lifetime are not looked at. The contact (whose address gives the domain) must be readable."""
-    rows = []
+    rows: list[Row[m.Lead, str, str | None, str, datetime]] = []
     for via, key in (("lead", m.Lead.id), ("contact", m.Lead.contact_id)):
         link = aliased(L)
         rows += (

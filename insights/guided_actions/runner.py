@@ -19,14 +19,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
 from insights.guided_actions import rules_activities, rules_contacts, rules_deals, rules_leads
-from insights.guided_actions.base import Candidate, Rule, User, can_read
+from insights.guided_actions.base import AnySelect, Candidate, Column, Rule, User, can_read
 from insights.guided_actions.models import GuidedAction, GuidedActionMember
 from insights.permissions.viewer import Viewer, load_viewer
 
@@ -57,72 +56,93 @@ def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
         yield ordered[i : i + CHUNK]
 
 
-async def _pairs(
-    s: AsyncSession,
-    stmt_for: Callable[[list[str]], Select],
-    ids: Iterable[str],  # type: ignore[type-arg]
-) -> list[tuple[str, str]]:
+Key = tuple[str, str]  # (record type, record id)
+Found = dict[Key, set[str]]  # record → contact (or company) ids
+Pairs = Callable[[list[str]], AnySelect]  # a chunk of key ids → (key id, other id) rows
+
+
+async def _pairs(s: AsyncSession, stmt_for: Pairs, ids: Iterable[str]) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for chunk in _chunks(ids):
         out.extend((a, b) for a, b in (await s.execute(stmt_for(chunk))).all())
     return out
 
 
-async def associations(
-    s: AsyncSession, u: User, cands: list[Candidate]
-) -> dict[tuple[str, str], tuple[list[str], list[str]]]:
-    """The primary objects' readable contacts and companies, captured at creation: a few grouped
-    queries for all new candidates of a rule. A lead's are its contact's; an activity's are its links'."""
-    portal = u.portal_id
-    by_type: dict[str, set[str]] = defaultdict(set)
-    for c in cands:
-        for r in c.members or [{"type": c.record_type, "id": c.record_id}]:
-            by_type[r["type"]].add(r["id"])
-    contacts: dict[tuple[str, str], set[str]] = defaultdict(set)
-    companies: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for cid in by_type["contact"]:
-        contacts[("contact", cid)].add(cid)
+def _primaries(c: Candidate) -> list[Key]:
+    """The records an action is about: a grouped action's members, else its one record."""
+    return [(r["type"], r["id"]) for r in c.members or [{"type": c.record_type, "id": c.record_id}]]
 
-    def pairs_of(key: Any, other: Any, kind: str, *where: Any) -> Callable[[list[str]], Select]:  # type: ignore[type-arg]
-        """(key, other) rows where ``other`` is a contact or company id the user may read."""
-        table = m.Contact if kind == "contact" else m.Company
-        return lambda ch: (
-            select(key, other)
-            .join(table, and_(table.portal_id == portal, table.id == other))
-            .where(key.in_(ch), can_read(u, kind), *where)
-        )
 
-    lead, dc, dco, cc = m.Lead, m.DealContact, m.DealCompany, m.ContactCompany
-    for lid, cid in await _pairs(
-        s, pairs_of(lead.id, lead.contact_id, "contact", lead.portal_id == portal), by_type["lead"]
-    ):
+def _readable_pairs(u: User, key: Column, other: Column, kind: str, *where: ColumnElement[bool]) -> Pairs:
+    """(key, other) rows where ``other`` is a contact or company id the user may read."""
+    table = m.Contact if kind == "contact" else m.Company
+    return lambda ch: (
+        select(key, other)
+        .join(table, and_(table.portal_id == u.portal_id, table.id == other))
+        .where(key.in_(ch), can_read(u, kind), *where)
+    )
+
+
+async def _records_links(
+    s: AsyncSession, u: User, by_type: dict[str, set[str]], contacts: Found, companies: Found
+) -> None:
+    """A lead's contact; a deal's contacts and companies."""
+    portal, lead, dc, dco = u.portal_id, m.Lead, m.DealContact, m.DealCompany
+    of_lead = _readable_pairs(u, lead.id, lead.contact_id, "contact", lead.portal_id == portal)
+    for lid, cid in await _pairs(s, of_lead, by_type["lead"]):
         contacts[("lead", lid)].add(cid)
-    for deal, cid in await _pairs(
-        s, pairs_of(dc.deal_id, dc.contact_id, "contact", dc.portal_id == portal), by_type["deal"]
-    ):
+    of_deal = _readable_pairs(u, dc.deal_id, dc.contact_id, "contact", dc.portal_id == portal)
+    for deal, cid in await _pairs(s, of_deal, by_type["deal"]):
         contacts[("deal", deal)].add(cid)
-    for deal, co in await _pairs(
-        s, pairs_of(dco.deal_id, dco.company_id, "company", dco.portal_id == portal), by_type["deal"]
-    ):
+    deal_companies = _readable_pairs(u, dco.deal_id, dco.company_id, "company", dco.portal_id == portal)
+    for deal, co in await _pairs(s, deal_companies, by_type["deal"]):
         companies[("deal", deal)].add(co)
+
+
+async def _activities_links(
+    s: AsyncSession, u: User, by_type: dict[str, set[str]], contacts: Found, companies: Found
+) -> None:
+    """The contacts and companies an activity is logged on."""
     kind_of = {i: k for k in ACTIVITY_KINDS for i in by_type[k]}
     link = m.ActivityLink
     for kind, into in (("contact", contacts), ("company", companies)):
-        stmt = pairs_of(
-            link.activity_id, link.object_id, kind, link.portal_id == portal, link.object_type == kind
+        stmt = _readable_pairs(
+            u, link.activity_id, link.object_id, kind, link.portal_id == u.portal_id, link.object_type == kind
         )
         for aid, oid in await _pairs(s, stmt, kind_of):
             into[(kind_of[aid], aid)].add(oid)
-    # contacts' companies (for contacts and leads; deals and activities carry their own)
-    of_contact: dict[str, set[str]] = defaultdict(set)
+
+
+async def _contacts_companies(s: AsyncSession, u: User, contacts: Found) -> dict[str, set[str]]:
+    """The companies of contacts' and leads' contacts (deals and activities carry their own)."""
+    cc = m.ContactCompany
     wanted = {cid for (t, _), ids in contacts.items() if t in ("contact", "lead") for cid in ids}
-    for cid, co in await _pairs(
-        s, pairs_of(cc.contact_id, cc.company_id, "company", cc.portal_id == portal), wanted
-    ):
+    of_contact: dict[str, set[str]] = defaultdict(set)
+    stmt = _readable_pairs(u, cc.contact_id, cc.company_id, "company", cc.portal_id == u.portal_id)
+    for cid, co in await _pairs(s, stmt, wanted):
         of_contact[cid].add(co)
+    return of_contact
+
+
+async def associations(
+    s: AsyncSession, u: User, cands: list[Candidate]
+) -> dict[Key, tuple[list[str], list[str]]]:
+    """The primary objects' readable contacts and companies, captured at creation: a few grouped
+    queries for all new candidates of a rule. A lead's are its contact's; an activity's are its links'."""
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for c in cands:
+        for kind, rid in _primaries(c):
+            by_type[kind].add(rid)
+    contacts: Found = defaultdict(set)
+    companies: Found = defaultdict(set)
+    for cid in by_type["contact"]:
+        contacts[("contact", cid)].add(cid)
+    await _records_links(s, u, by_type, contacts, companies)
+    await _activities_links(s, u, by_type, contacts, companies)
+    of_contact = await _contacts_companies(s, u, contacts)
     out = {}
     for c in cands:
-        keys = [(r["type"], r["id"]) for r in c.members or [{"type": c.record_type, "id": c.record_id}]]
+        keys = _primaries(c)
         cs = {x for k in keys for x in contacts[k]}
         cos = {x for k in keys for x in companies[k]}
         cos |= {
@@ -155,8 +175,8 @@ class _Run:
         )
         # dedup keys of every action ever created (expired ones included): key columns only
         self.ever = {
-            tuple(r)  # type: ignore[misc]
-            for r in await self.s.execute(
+            (rule, record_type, record_id, trigger)
+            for rule, record_type, record_id, trigger in await self.s.execute(
                 select(
                     GuidedAction.rule,
                     GuidedAction.record_type,
@@ -219,9 +239,9 @@ class _Run:
             if key not in now_in and mb.left_at is None:
                 mb.left_at = self.now
         for key, r in now_in.items():
-            mb = known.get(key)
-            if mb is None:
-                mb = GuidedActionMember(
+            member = known.get(key)
+            if member is None:
+                member = GuidedActionMember(
                     portal_id=a.portal_id,
                     action_id=a.id,
                     record_type=key[0],
@@ -229,22 +249,22 @@ class _Run:
                     name=r.get("name", "")[:255],
                     joined_at=self.now,
                 )
-                self.s.add(mb)
-                known[key] = mb
-            mb.left_at = None
+                self.s.add(member)
+                known[key] = member
+            member.left_at = None
         a.records, a.why = c.members, c.why
 
     async def grouped(self, rule: Rule, found: list[Candidate], active: list[GuidedAction]) -> None:
         cand = found[0] if found else None
         for a in active:
-            new_day = rule.number == 13 and cand is not None and a.trigger_key != cand.trigger_key
-            if cand is None or new_day:
+            next_period = rule.group_per_trigger and cand is not None and a.trigger_key != cand.trigger_key
+            if cand is None or next_period:
                 self.expire(a, "no member left" if cand is None else "a new day")
             else:
                 self.sync_members(a, cand)
         if cand is not None and not [a for a in active if a.expired_at is None]:
-            # rule 13: one action per user per day; 6 and 8: a new group once the last one emptied
-            trigger = cand.trigger_key if rule.number == 13 else self.now.isoformat()
+            # one action per period (rule 13: per day), or a new group once the last one emptied
+            trigger = cand.trigger_key if rule.group_per_trigger else self.now.isoformat()
             if (rule.key, cand.record_type, cand.record_id, trigger) not in self.ever:
                 await self.create(rule, [(cand, trigger)])
 
