@@ -36,8 +36,8 @@ from insights.core.db import make_engine, make_sessionmaker  # noqa: E402
 from insights.core.schema import create_schema  # noqa: E402
 from insights.crm.demo import demo_accounts  # noqa: E402
 from insights.crm.importer import import_records  # noqa: E402
-from insights.crm.parse import parse_time  # noqa: E402
 from insights.crm.reader import iter_document  # noqa: E402
+from insights.crm.values import parse_time  # noqa: E402
 from insights.insight.service import InsightService  # noqa: E402
 from insights.permissions import load_viewer  # noqa: E402
 
