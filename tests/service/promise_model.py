@@ -10,6 +10,7 @@ spec/permissions.md and spec/crm-model.md, never taken from the product's code.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from insights.crm.demo import pipeline
 from insights.permissions.reference import RefAccount, RefUser, admits, deal_visible
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-PORTAL = "promise"
+_serial = itertools.count(1)  # canaries and addresses never repeat, not even across examples
 TYPES = ("deal", "contact", "company", "lead", "task", "email", "call", "meeting", "note")
 ACTIVITY_TYPES = ("email", "call", "meeting", "note", "task")
 CANARY_RE = re.compile(r"CNRY[A-Z]\d+X")
@@ -112,8 +113,8 @@ class View:
 class World:
     """One deployment's account: the plan's structure with canaries and addresses of its own."""
 
-    def __init__(self, plan: Plan, tag: str) -> None:
-        self.tag, self.n = tag, 0
+    def __init__(self, plan: Plan, tag: str, portal: str) -> None:
+        self.tag, self.portal, self.key = tag, portal, f"{tag.lower()}{next(_serial)}"
         self.token_of: dict[str, str] = {}  # canary → what carries it
         self.address_of: dict[str, str] = {}
         self.teams = dict(plan.team_parent)
@@ -121,9 +122,7 @@ class World:
         self.users = {
             k: UserPlan(u.pset, dict(u.override), dict(u.teams), u.super_admin) for k, u in plan.users.items()
         }
-        self.user_email = {
-            u: self._address(f"{u}.{tag.lower()}@sales.example", f"user {u}") for u in self.users
-        }
+        self.user_email = {u: self._address(f"{u}.{self.key}@sales.example", f"user {u}") for u in self.users}
         self.deal_owner = {d: o for d, (o, _) in plan.deals.items()}
         self.shares = {d: set(s) for d, (_, s) in plan.deals.items()}
         self.contact_owner = dict(plan.contacts)
@@ -155,8 +154,7 @@ class World:
 
     # -- canaries and addresses ------------------------------------------------------------------
     def _canary(self, what: str) -> str:
-        self.n += 1
-        token = f"CNRY{self.tag}{self.n}X"
+        token = f"CNRY{self.tag}{next(_serial)}X"
         self.token_of[token] = what
         return token
 
@@ -167,9 +165,8 @@ class World:
     def new_address(self, contact: str) -> str:
         if old := self.contact_email.get(contact):
             self.address_of[old] = f"contact {contact}'s former address"
-        self.n += 1
         self.contact_email[contact] = self._address(
-            f"{contact}.{self.tag.lower()}{self.n}@buyer.example", f"contact {contact}"
+            f"{contact}.{self.tag.lower()}{next(_serial)}@buyer.example", f"contact {contact}"
         )
         return self.contact_email[contact]
 
@@ -178,7 +175,7 @@ class World:
             return self.user_email[ref]
         if ref in self.contact_email:
             return self.contact_email[ref]
-        return self._address(f"{ref}.{self.tag.lower()}@elsewhere.example", "a stranger")
+        return self._address(f"{ref}.{self.key}@elsewhere.example", "a stranger")
 
     def _props(self, aid: str, a: ActivityPlan) -> dict[str, str]:
         at = NOW - timedelta(hours=a.hours_ago)
@@ -224,7 +221,7 @@ class World:
     # -- import documents ------------------------------------------------------------------------
     def document(self, **arrays: list[dict[str, Any]]) -> dict[str, Any]:
         settings = {"customer_analysis_enabled": True, "hipaa_sensitive_data": False}
-        return {"account": {"id": PORTAL, "name": "Promise", "settings": settings}, **arrays}
+        return {"account": {"id": self.portal, "name": "Promise", "settings": settings}, **arrays}
 
     def initial_document(self) -> dict[str, Any]:
         return self.document(

@@ -11,14 +11,18 @@ reference (``promise_model.World``) says what that viewer may see at that moment
 the copy text, every prompt sent during the call and the guided actions must hold no canary and no
 address outside it (an address not allowed appears only as "[hidden address]"), and a deal the
 viewer may not see is None. The second test runs the same steps on two deployments (two databases,
-the same ids, other canaries) sharing one Redis. 300 examples in CI (``CI=true``), 25 locally.
+the same ids, other canaries) sharing one Redis. Each change is followed by everyone who got an
+answer asking again, so a cached or stored answer that outlives the change is caught at once.
+300 examples in CI (``CI=true``; 100 for the two deployments, which do everything twice), 25 locally.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -43,12 +47,10 @@ from insights.insight.cache import InsightCache, MemoryCache, make_cache
 from insights.insight.render import render
 from insights.insight.service import InsightService
 from insights.permissions.viewer import load_viewer
-from tests.conftest import truncate_all
 from tests.llm_fakes import API_BASE, MODEL, URL, completion, section_of
 from tests.service.promise_model import (
     ACTIVITY_TYPES,
     NOW,
-    PORTAL,
     TYPES,
     ActivityPlan,
     Plan,
@@ -57,6 +59,7 @@ from tests.service.promise_model import (
 )
 
 EXAMPLES = 300 if os.environ.get("CI") else 25
+REDIS_EXAMPLES = 100 if os.environ.get("CI") else 25  # each example runs everything twice
 # no "explain" phase: it replays the failing case a hundred times and adds nothing to the example
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
 SCOPES = ("all", "team", "owned", "none")
@@ -64,6 +67,14 @@ PAST_HOURS = (2, 26, 72, 216)
 FUTURE_HOURS = (-0.5, -2, -48)  # meetings and tasks only: upcoming signals, rule 12, rule 13
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"  # a db of our own: FLUSHDB between examples
 RECORD_TYPES = {"deal", "contact", "company", *ACTIVITY_TYPES}
+_examples = itertools.count(1)
+_RUN = uuid.uuid4().hex[:8]  # a database kept from an earlier run may hold that run's accounts
+
+
+def next_portal() -> str:
+    """A fresh account per example: function-scoped fixtures outlive examples, and truncating every
+    table costs more than the example on PostgreSQL. Accounts never share canaries or addresses."""
+    return f"promise-{_RUN}-{next(_examples)}"
 
 
 # -- the account and the steps ------------------------------------------------------------------
@@ -238,7 +249,7 @@ async def check_insight(dep: Deployment, uid: str, deal: str, where: str) -> Non
     """One viewer's insight, its copy text and its prompts, against the reference at this moment."""
     seen = len(PROMPTS)
     async with dep.sessionmaker() as s:
-        viewer = await load_viewer(s, PORTAL, uid)
+        viewer = await load_viewer(s, dep.world.portal, uid)
         assert viewer is not None
         insight = await dep.service.insight_for(s, deal, viewer, now=NOW)
         await s.commit()
@@ -263,13 +274,14 @@ async def check_insight(dep: Deployment, uid: str, deal: str, where: str) -> Non
     )
 
 
-async def check_actions(dep: Deployment, uid: str, where: str) -> None:
-    """The user's guided actions, evaluated now and listed for them (spec rule 8)."""
+async def check_actions(dep: Deployment, uid: str, where: str, *, evaluate_first: bool = True) -> None:
+    """The user's guided actions, evaluated now (or as stored) and listed for them (spec rule 8)."""
     async with dep.sessionmaker() as s:
-        viewer = await load_viewer(s, PORTAL, uid)
+        viewer = await load_viewer(s, dep.world.portal, uid)
         assert viewer is not None
-        await evaluate(s, PORTAL, uid, NOW)
-        await s.commit()
+        if evaluate_first:
+            await evaluate(s, dep.world.portal, uid, NOW)
+            await s.commit()
         actions = [a.model_dump(mode="json") for a in await list_actions(s, uid, viewer, "all")]
     w, who = dep.world, f"{where} ({dep.name}): user {uid}"
     readable = w.readable_view(uid)
@@ -283,6 +295,7 @@ async def check_actions(dep: Deployment, uid: str, where: str) -> None:
 
 async def run(plan: Plan, deployments: list[Deployment]) -> None:
     asked: dict[tuple[int, str, str], None] = {}  # (deployment, viewer, deal), in order
+    evaluated: set[tuple[int, str]] = set()  # guided actions evaluated since the last change
     with respx.mock(assert_all_called=False) as router:
         router.post(URL).mock(side_effect=echo)
         for dep in deployments:
@@ -296,27 +309,30 @@ async def run(plan: Plan, deployments: list[Deployment]) -> None:
                     for uid in [step[1]] if step[0] == "ask" else sorted(dep.world.users):
                         asked[(which, uid, deal)] = None
                         await check_insight(dep, uid, deal, f"step {n}")
-                        await check_actions(dep, uid, f"step {n}")
+                        fresh = (which, uid) not in evaluated
+                        evaluated.add((which, uid))
+                        await check_actions(dep, uid, f"step {n}", evaluate_first=fresh)
                 continue
             for dep in deployments:  # the same change in every deployment
                 await load(dep, dep.world.apply(step))
+            evaluated.clear()
             # whoever got an answer asks again: none may reflect the visibility before the change
             for which, uid, deal in asked:
                 await check_insight(deployments[which], uid, deal, f"after step {n}")
+            # stored actions, listed through the new visibility (evaluating costs most: asks do it)
             for which, uid in dict.fromkeys((which, uid) for which, uid, _ in asked):
-                await check_actions(deployments[which], uid, f"after step {n}")
+                await check_actions(deployments[which], uid, f"after step {n}", evaluate_first=False)
 
 
 @pytest.mark.db
 @settings(max_examples=EXAMPLES, deadline=None, phases=PHASES, suppress_health_check=list(HealthCheck))
 @given(plan=plans())
 async def test_no_answer_holds_what_the_viewer_may_not_see(
-    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, plan: Plan
+    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, plan: Plan
 ) -> None:
     note(plan.describe())
-    await truncate_all(engine)  # function-scoped fixtures outlive the example: start each one empty
     service = InsightService(model_settings(settings), MemoryCache())
-    await run(plan, [Deployment("one service", World(plan, "A"), sessionmaker, service)])
+    await run(plan, [Deployment("one service", World(plan, "A", next_portal()), sessionmaker, service)])
 
 
 # -- two deployments, one Redis -----------------------------------------------------------------
@@ -372,7 +388,7 @@ async def _close(cache: InsightCache) -> None:
 
 
 @pytest.mark.db
-@settings(max_examples=EXAMPLES, deadline=None, phases=PHASES, suppress_health_check=list(HealthCheck))
+@settings(max_examples=REDIS_EXAMPLES, deadline=None, phases=PHASES, suppress_health_check=list(HealthCheck))
 @given(plan=plans(deployments=2))
 async def test_two_deployments_sharing_redis_never_serve_each_other(
     engine: AsyncEngine,
@@ -385,8 +401,7 @@ async def test_two_deployments_sharing_redis_never_serve_each_other(
     import redis.asyncio as redis
 
     note(plan.describe())
-    await truncate_all(engine)
-    await truncate_all(second_engine)
+    portal = next_portal()  # the same account id in both databases
     flush = redis.from_url(redis_url)
     await flush.flushdb()  # only our own db number
     await flush.aclose()
@@ -394,7 +409,7 @@ async def test_two_deployments_sharing_redis_never_serve_each_other(
     for name, tag, eng in (("deployment A", "A", engine), ("deployment B", "B", second_engine)):
         own = model_settings(settings, redis_url=redis_url, database_url=str(eng.url.render_as_string(False)))
         service = InsightService(own, make_cache(own.redis_url))
-        deployments.append(Deployment(name, World(plan, tag), make_sessionmaker(eng), service))
+        deployments.append(Deployment(name, World(plan, tag, portal), make_sessionmaker(eng), service))
     try:
         await run(plan, deployments)
     finally:
