@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from insights.crm.demo import pipeline
 from insights.permissions.reference import RefAccount, RefUser, admits, deal_visible
+from tests.service.promise_plan import ACTIVITY_TYPES, TYPES, ActivityPlan, Plan, UserPlan
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 _serial = itertools.count(1)  # canaries and addresses never repeat, not even across examples
-TYPES = ("deal", "contact", "company", "lead", "task", "email", "call", "meeting", "note")
-ACTIVITY_TYPES = ("email", "call", "meeting", "note", "task")
 CANARY_RE = re.compile(r"CNRY[A-Z]\d+X")
 ADDRESS_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 TITLE = {
@@ -39,64 +38,6 @@ BODY = {
 }
 BODY["task"] = "hs_task_body"
 PLURAL = {"deal": "deals", "contact": "contacts", "company": "companies"}
-
-
-@dataclass
-class UserPlan:
-    pset: str
-    override: dict[str, str]  # user-level scopes, type by type (crm-model.md)
-    teams: dict[str, bool]  # team → primary
-    super_admin: bool = False
-
-
-@dataclass
-class ActivityPlan:
-    type: str
-    owner: str | None
-    hours_ago: float  # negative: in the future
-    links: list[tuple[str, str]]
-    mentions: list[str]  # address refs named in the body: contact id, user id or "s<n>" (a stranger)
-    peer: str  # an email's other side (address ref)
-    me: str  # an email's side in the account (user id)
-    variant: int  # direction, status and outcome bits
-
-
-@dataclass
-class Plan:
-    team_parent: dict[str, str | None]
-    psets: dict[str, tuple[dict[str, str], list[str]]]
-    users: dict[str, UserPlan]
-    deals: dict[str, tuple[str | None, list[tuple[str, str]]]]  # owner, shares
-    contacts: dict[str, str | None]
-    companies: dict[str, str | None]
-    deal_contacts: list[tuple[str, str]]
-    deal_companies: list[tuple[str, str]]
-    activities: dict[str, ActivityPlan]
-    steps: list[tuple[Any, ...]] = field(default_factory=list)
-
-    def describe(self) -> str:
-        """The plan in a few lines (hypothesis prints it with a failing example)."""
-        short = {"all": "A", "team": "T", "owned": "O", "none": "-"}
-        lines = [f"teams (parent): {self.team_parent}"]
-        for p, (scopes, flags) in self.psets.items():
-            lines.append(
-                f"{p}: " + " ".join(f"{t}={short[v]}" for t, v in scopes.items()) + f" unassigned={flags}"
-            )
-        for u, x in self.users.items():
-            lines.append(
-                f"{u}: {x.pset} override={x.override} teams={x.teams}"
-                + (" SUPER ADMIN" if x.super_admin else "")
-            )
-        lines.append(f"deals (owner, shares): {self.deals}")
-        lines.append(f"contacts (owner): {self.contacts}; companies (owner): {self.companies}")
-        lines.append(f"deal_contacts: {self.deal_contacts}; deal_companies: {self.deal_companies}")
-        for aid, a in self.activities.items():
-            lines.append(
-                f"{aid}: {a.type} owner={a.owner} {-a.hours_ago:+g}h links={a.links} mentions={a.mentions}"
-                f" peer={a.peer} me={a.me} variant={a.variant}"
-            )
-        lines += [f"step {n}: {s}" for n, s in enumerate(self.steps)]
-        return "\n".join(lines)
 
 
 @dataclass

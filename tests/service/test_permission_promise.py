@@ -31,7 +31,6 @@ import httpx
 import pytest
 import respx
 from hypothesis import HealthCheck, Phase, given, note, settings
-from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -48,23 +47,13 @@ from insights.insight.render import render
 from insights.insight.service import InsightService
 from insights.permissions.viewer import load_viewer
 from tests.llm_fakes import API_BASE, MODEL, URL, completion, section_of
-from tests.service.promise_model import (
-    ACTIVITY_TYPES,
-    NOW,
-    TYPES,
-    ActivityPlan,
-    Plan,
-    UserPlan,
-    World,
-)
+from tests.service.promise_model import NOW, World
+from tests.service.promise_plan import ACTIVITY_TYPES, Plan, plans
 
 EXAMPLES = 300 if os.environ.get("CI") else 25
 REDIS_EXAMPLES = 100 if os.environ.get("CI") else 25  # each example runs everything twice
 # no "explain" phase: it replays the failing case a hundred times and adds nothing to the example
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
-SCOPES = ("all", "team", "owned", "none")
-PAST_HOURS = (2, 26, 72, 216)
-FUTURE_HOURS = (-0.5, -2, -48)  # meetings and tasks only: upcoming signals, rule 12, rule 13
 REDIS_TEST_URL = "redis://127.0.0.1:6379/14"  # a db of our own: FLUSHDB between examples
 RECORD_TYPES = {"deal", "contact", "company", *ACTIVITY_TYPES}
 _examples = itertools.count(1)
@@ -75,121 +64,6 @@ def next_portal() -> str:
     """A fresh account per example: function-scoped fixtures outlive examples, and truncating every
     table costs more than the example on PostgreSQL. Accounts never share canaries or addresses."""
     return f"promise-{_RUN}-{next(_examples)}"
-
-
-# -- the account and the steps ------------------------------------------------------------------
-@st.composite
-def plans(draw: st.DrawFn, deployments: int = 1) -> Plan:
-    teams = [f"t{i}" for i in range(draw(st.integers(0, 3)))]
-    parent = {t: draw(st.sampled_from([None, *teams[:i]])) for i, t in enumerate(teams)}
-    scope = st.sampled_from(SCOPES)
-    # lists made into sets and dicts here, not unique=True: filters make shrinking retry and fail
-    flags = st.lists(st.sampled_from(TYPES), max_size=3).map(lambda xs: sorted(set(xs)))
-    psets = {
-        f"ps{i}": (draw(st.fixed_dictionaries(dict.fromkeys(TYPES, scope))), draw(flags))
-        for i in range(draw(st.integers(1, 2)))
-    }
-    memberships = (
-        st.lists(st.tuples(st.sampled_from(teams), st.booleans()), max_size=2).map(dict)
-        if teams
-        else st.just({})
-    )
-    users = {
-        f"u{i}": UserPlan(
-            pset=draw(st.sampled_from(sorted(psets))),
-            override=draw(st.lists(st.tuples(st.sampled_from(TYPES), scope), max_size=2).map(dict)),
-            teams=draw(memberships),
-            super_admin=draw(st.integers(0, 9)) == 0,
-        )
-        for i in range(draw(st.integers(1, 4)))
-    }
-    owner = st.sampled_from([*users, None, "ghost"])  # "ghost" owns records but is no user
-    shares = st.lists(
-        st.sampled_from([("user", u) for u in users] + [("team", t) for t in teams]), max_size=2
-    )
-    deals = {f"d{i}": (draw(owner), draw(shares)) for i in range(draw(st.integers(1, 3)))}
-    contacts = {f"c{i}": draw(owner) for i in range(draw(st.integers(0, 4)))}
-    companies = {f"co{i}": draw(owner) for i in range(draw(st.integers(0, 2)))}
-
-    def pairs(others: dict[str, Any]) -> list[tuple[str, str]]:
-        return [(d, o) for d in deals for o in others if draw(st.booleans())]
-
-    deal_contacts, deal_companies = pairs(contacts), pairs(companies)
-
-    objects = [("deal", d) for d in deals] + [("contact", c) for c in contacts]
-    objects += [("company", c) for c in companies]
-    refs = st.sampled_from([*contacts, *users, "s0", "s1"])  # s0, s1: addresses of no contact
-    activities = {}
-    for i in range(draw(st.integers(0, 12))):
-        kind = draw(st.sampled_from(ACTIVITY_TYPES))
-        hours = PAST_HOURS + (FUTURE_HOURS if kind in ("meeting", "task") else ())
-        who, peer = draw(owner), draw(refs)
-        links = list(dict.fromkeys(draw(st.lists(st.sampled_from(objects), min_size=1, max_size=2))))
-        if kind == "email" and peer in contacts and ("contact", peer) not in links:
-            links.append(("contact", peer))  # the CRM logs an email on the contact it went to or came from
-        activities[f"a{i}"] = ActivityPlan(
-            type=kind,
-            owner=who,
-            hours_ago=draw(st.sampled_from(hours)),
-            links=links,
-            mentions=draw(st.lists(refs, max_size=3)),
-            peer=peer,
-            me=who if who in users else draw(st.sampled_from(sorted(users))),  # the rep's own mailbox
-            variant=draw(st.integers(0, 7)),
-        )
-
-    def step(name: str, *parts: st.SearchStrategy[Any]) -> st.SearchStrategy[tuple[Any, ...]]:
-        return st.tuples(st.just(name), *parts)
-
-    of = lambda xs: st.sampled_from(sorted(xs))  # noqa: E731
-    dep = st.integers(0, deployments - 1)
-    ask = st.one_of(step("ask", of(users), of(deals), dep), step("ask_all", of(deals), dep))
-    opening = draw(ask)  # an answer first, so that every change is checked against what is cached
-    # Changes lean on what that first answer was built from: those are the records that can go stale.
-    focus = opening[2] if opening[0] == "ask" else opening[1]
-    reach = {("deal", focus)} | {("contact", c) for d, c in deal_contacts if d == focus}
-    reach |= {("company", c) for d, c in deal_companies if d == focus}
-    near_acts = {a for a, x in activities.items() if set(x.links) & reach}
-    near_contacts = {c for k, c in reach if k == "contact"}
-    near_contacts |= {
-        r for a in near_acts for r in [*activities[a].mentions, activities[a].peer] if r in contacts
-    }
-
-    def near(close: set[str], every: dict[str, Any]) -> st.SearchStrategy[str]:
-        return st.one_of(of(close), of(every)) if close else of(every)
-
-    changes = [
-        step("deal_owner", near({focus}, deals), owner),
-        step("share", near({focus}, deals), shares),
-        step("user_scope", of(users), of(TYPES), st.none() | scope),
-        step("pset_scope", of(psets), of(TYPES), scope, st.booleans()),
-        step("super", of(users), st.booleans()),
-    ]
-    if teams:
-        changes.append(step("teams", of(users), memberships))
-        changes.append(
-            of(teams).flatmap(
-                lambda t: step("team_parent", st.just(t), st.sampled_from([None, *teams[: teams.index(t)]]))
-            )
-        )
-    if activities:
-        act = near(near_acts, activities)
-        changes.append(step("act_owner", act, owner, st.booleans()))
-        changes.append(step("archive", act, st.booleans()))
-        changes.append(st.tuples(act, st.sampled_from(objects)).map(lambda x: ("link", x[0], *x[1])))
-    if contacts:
-        contact = near(near_contacts, contacts)
-        changes.append(step("contact_owner", contact, owner))
-        changes.append(step("address", contact))
-        changes.append(step("deal_contact", near({focus}, deals), of(contacts), st.booleans()))
-    if companies:
-        changes.append(step("company_owner", of(companies), owner))
-        changes.append(step("deal_company", near({focus}, deals), of(companies), st.booleans()))
-    change = st.one_of(*changes)
-    steps = [opening] + draw(st.lists(st.one_of(ask, change, change), min_size=1, max_size=6))
-    return Plan(
-        parent, psets, users, deals, contacts, companies, deal_contacts, deal_companies, activities, steps
-    )
 
 
 # -- the model: echoes the context it was given, cites the first activities ---------------------
