@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from hypothesis import HealthCheck, Phase, given, note, settings
+from hypothesis import HealthCheck, Phase, example, given, note, settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -48,7 +48,7 @@ from insights.insight.service import InsightService
 from insights.permissions.viewer import load_viewer
 from tests.llm_fakes import API_BASE, MODEL, URL, completion, section_of
 from tests.service.promise_model import NOW, World
-from tests.service.promise_plan import ACTIVITY_TYPES, Plan, plans
+from tests.service.promise_plan import ACTIVITY_TYPES, Plan, known_cases, plans
 
 EXAMPLES = 300 if os.environ.get("CI") else 25
 REDIS_EXAMPLES = 100 if os.environ.get("CI") else 25  # each example runs everything twice
@@ -85,6 +85,15 @@ def echo(request: httpx.Request) -> httpx.Response:
         "buyer_goals": {"goals": goals},
     }[section_of(request)]
     return httpx.Response(200, json=completion(json.dumps(answer)))
+
+
+def apply_examples(plans: list[Plan]) -> Any:
+    def decorate(test: Any) -> Any:
+        for plan in reversed(plans):
+            test = example(plan=plan)(test)
+        return test
+
+    return decorate
 
 
 def model_settings(base: Settings, **extra: Any) -> Settings:
@@ -201,6 +210,7 @@ async def run(plan: Plan, deployments: list[Deployment]) -> None:
 @pytest.mark.db
 @settings(max_examples=EXAMPLES, deadline=None, phases=PHASES, suppress_health_check=list(HealthCheck))
 @given(plan=plans())
+@apply_examples(known_cases())
 async def test_no_answer_holds_what_the_viewer_may_not_see(
     sessionmaker: async_sessionmaker[AsyncSession], settings: Settings, plan: Plan
 ) -> None:
@@ -264,6 +274,7 @@ async def _close(cache: InsightCache) -> None:
 @pytest.mark.db
 @settings(max_examples=REDIS_EXAMPLES, deadline=None, phases=PHASES, suppress_health_check=list(HealthCheck))
 @given(plan=plans(deployments=2))
+@example(plan=known_cases()[1])  # 5: one deployment's entry served to the other (same ids)
 async def test_two_deployments_sharing_redis_never_serve_each_other(
     engine: AsyncEngine,
     sessionmaker: async_sessionmaker[AsyncSession],
