@@ -116,3 +116,11 @@ async def demo(sessionmaker: async_sessionmaker[AsyncSession]) -> async_sessionm
             assert report.rejected == [], report.rejected
         await s.commit()
     return sessionmaker
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that opens a database is a ``db`` test: .ci/run runs those again on PostgreSQL
+    (``-m db``); the rest (pure units, the fake model, profiles) need no second database."""
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
