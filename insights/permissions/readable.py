@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, Select, and_, exists, false, func, or_, select, true
+from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, func, or_, select, true
 
 from insights.crm import models as m
 from insights.permissions.viewer import Viewer
@@ -71,15 +71,8 @@ def deal_readable(viewer: Viewer) -> ColumnElement[bool]:
 RECORDS: dict[str, Any] = {"deal": m.Deal, "contact": m.Contact, "company": m.Company, "lead": m.Lead}
 
 
-def readable(viewer: Viewer, kind: str) -> Select[Any]:
-    """``SELECT <record> WHERE readable``: the start of every read of deals, contacts, companies, leads."""
-    table = RECORDS[kind]
-    return select(table).where(record_readable(viewer, kind))
 
 
-def readable_ids(viewer: Viewer, kind: str) -> Select[Any]:
-    table = RECORDS[kind]
-    return select(table.id).where(record_readable(viewer, kind))
 
 
 # -- activities -------------------------------------------------------------------------------
@@ -100,13 +93,8 @@ def activity_readable(
     )
 
 
-def readable_activities(viewer: Viewer, *types: str) -> Select[Any]:
-    """``SELECT activity WHERE readable`` for the given types (all types when none are given)."""
-    return select(m.Activity).where(activity_readable(viewer, types or m.ACTIVITY_TYPES))
 
 
-def readable_tasks(viewer: Viewer) -> Select[Any]:
-    return readable_activities(viewer, "task")
 
 
 def timeline_links(viewer: Viewer) -> CompoundSelect[str, str]:
