@@ -71,10 +71,6 @@ def deal_readable(viewer: Viewer) -> ColumnElement[bool]:
 RECORDS: dict[str, Any] = {"deal": m.Deal, "contact": m.Contact, "company": m.Company, "lead": m.Lead}
 
 
-
-
-
-
 # -- activities -------------------------------------------------------------------------------
 def activity_readable(
     viewer: Viewer, types: tuple[str, ...] = m.ACTIVITY_TYPES, table: Any = None, *, probe_owner: bool = True
