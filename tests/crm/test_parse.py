@@ -174,3 +174,57 @@ def test_unknown_association_kinds_are_ignored() -> None:
     assert associations({"associations": {"tickets": [{"id": "x"}], "company": ["co1"]}}) == {
         "company": ["co1"]
     }
+
+
+def test_a_deals_next_step_change_time_is_its_newest_history_entry() -> None:
+    record = deal(hs_next_step="Send the security review")
+    record["propertiesWithHistory"]["hs_next_step"] = [
+        {"value": "Book a demo", "timestamp": "2026-10-01T09:00:00Z"},
+        {"value": "Send the security review", "timestamp": "2026-11-02T09:00:00Z"},
+    ]
+    parsed = parse_record("deal", record)
+    assert parsed.row["next_step"] == "Send the security review"
+    assert parsed.row["next_step_changed_at"] == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert parse_record("deal", deal()).row["next_step_changed_at"] is None
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"hs_v2_date_entered_current_stage": "2026-11-03T10:00:00Z"},
+        {"hs_pipeline_stage_changed_at": "2026-11-03T10:00:00Z"},
+        # The v2 property wins when both are given: it is the one the CRM keeps current.
+        {"hs_v2_date_entered_current_stage": "2026-11-03T10:00:00Z", "hs_pipeline_stage_changed_at": "0"},
+    ],
+)
+def test_a_leads_stage_change_time_reads_either_property(props: dict[str, str]) -> None:
+    parsed = parse_record(
+        "lead",
+        {
+            "id": "l-1",
+            "createdAt": "2026-10-01T08:00:00Z",
+            "properties": {"hs_lead_name": "Acme lead", "hs_pipeline_stage": "attempting", **props},
+            "associations": {"contacts": [{"id": "c-1"}, {"id": "c-2"}]},
+        },
+    )
+    assert parsed.row["stage_changed_at"] == datetime(2026, 11, 3, 10, 0, tzinfo=UTC)
+    assert parsed.row["contact_id"] == "c-1" and parsed.links == {"contact": ["c-1"]}  # one contact per lead
+
+
+def test_an_email_keeps_when_it_was_first_opened() -> None:
+    parsed = parse_record(
+        "email",
+        {
+            "id": "e-2",
+            "properties": {
+                "hs_timestamp": "2026-11-18T09:00:00Z",
+                "hs_email_first_opened_at": "1763460000000",
+            },
+        },
+    )
+    assert parsed.row["first_opened_at"] == datetime.fromtimestamp(1_763_460_000, tz=UTC)
+    with pytest.raises(RecordError, match="hs_email_first_opened_at"):
+        parse_record(
+            "email",
+            {"id": "e-3", "properties": {"hs_timestamp": "0", "hs_email_first_opened_at": "soon"}},
+        )
