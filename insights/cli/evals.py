@@ -79,9 +79,13 @@ def eval_from_feedback(
     import yaml
 
     cases = []
+    purged = 0
     for line in feedback.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         if row["rating"] != "not_helpful":
+            continue
+        if row.get("insight") is None:  # purged since: its deal and body are gone on purpose
+            purged += 1
             continue
         cases.append(
             {
@@ -95,3 +99,5 @@ def eval_from_feedback(
         )
     out.write_text(yaml.safe_dump({"cases": cases}, sort_keys=False, allow_unicode=True), encoding="utf-8")
     console.print(f"{len(cases)} draft cases written to {out}: fill in the expectations before use.")
+    if purged:
+        console.print(f"{purged} not-helpful rows skipped: the insight they were about was purged.")

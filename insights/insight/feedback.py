@@ -61,15 +61,17 @@ async def give_feedback(
 
 
 async def export_feedback(session: AsyncSession, portal_id: str | None = None) -> AsyncIterator[str]:
-    """JSON Lines: each feedback with the exact insight it was about (for eval cases)."""
+    """JSON Lines: each feedback with the exact insight it was about (for eval cases). Feedback on an
+    insight purged since (its sources were archived) is still exported, rating and comment kept, with
+    ``insight: null`` and ``insight_purged: true``: nothing a rep said is lost, nothing purged returns."""
     stmt = (
         select(InsightFeedback, StoredInsight)
-        .join(
+        .outerjoin(
             StoredInsight,
             (StoredInsight.portal_id == InsightFeedback.portal_id)
             & (StoredInsight.id == InsightFeedback.insight_id),
         )
-        .order_by(InsightFeedback.created_at)
+        .order_by(InsightFeedback.created_at, InsightFeedback.id)
     )
     if portal_id:
         stmt = stmt.where(InsightFeedback.portal_id == portal_id)
@@ -83,7 +85,11 @@ async def export_feedback(session: AsyncSession, portal_id: str | None = None) -
                 "reason": fb.reason,
                 "comment": fb.comment,
                 "created_at": fb.created_at.isoformat(),
-                "insight": {
+                "insight_id": fb.insight_id,
+                "insight_purged": ins is None,
+                "insight": None
+                if ins is None
+                else {
                     "id": ins.id,
                     "deal_id": ins.deal_id,
                     "model": ins.model,

@@ -135,7 +135,7 @@ async def purge_insights(session: AsyncSession, portal_id: str, deal_ids: Iterab
     they are never reused or fetched again: every insight of a deal that is archived (or gone), and
     each one citing an activity no longer on its deal's timeline (archived, deleted, or reached only
     through a contact or company now archived). Feedback rows stay, with their rating and comment;
-    the body they were about goes (the export then leaves them out). Returns how many went."""
+    the body they were about goes (the export marks them ``insight_purged``). Returns how many went."""
     purge: list[str] = []
     for deals in chunks(sorted(set(deal_ids)), 200):
         stored = (

@@ -103,3 +103,31 @@ async def test_a_change_that_archives_nothing_purges_nothing(demo, settings: Set
     note = change(demo_record("notes", "n-9001-1"), hubspot_owner_id="104")  # reassigned, not archived
     report = await run(demo, {"notes": [note]}, account_id="demo")
     assert report.insights_purged == 0 and await stored(demo, "9001") == [ana.insight_id]
+
+
+async def test_feedback_on_a_purged_insight_is_still_exported_without_its_body(
+    demo, settings: Settings
+) -> None:
+    import json
+
+    from insights.insight.feedback import export_feedback
+
+    service = InsightService(settings)
+    ana = await insight_of(demo, service, "9001", ANA)
+    other = await insight_of(demo, service, "9002", ANA)
+    async with demo() as s:
+        for insight, rating in ((ana, "not_helpful"), (other, "helpful")):
+            assert await give_feedback(s, "demo", ANA, insight.insight_id, FeedbackIn(rating=rating))
+        await s.commit()
+    meeting = change(demo_record("meetings", "m-9001-2"), archived=True)
+    await run(demo, {"meetings": [meeting]}, account_id="demo")
+
+    async with demo() as s:
+        rows = [json.loads(line) async for line in export_feedback(s, "demo")]
+    by_insight = {r["insight_id"]: r for r in rows}
+    assert set(by_insight) == {ana.insight_id, other.insight_id}  # nothing a rep said is lost
+    purged, kept = by_insight[ana.insight_id], by_insight[other.insight_id]
+    assert purged["insight_purged"] is True and purged["insight"] is None
+    assert purged["rating"] == "not_helpful"
+    assert "m-9001-2" not in json.dumps(purged)  # the purged body does not come back through the export
+    assert kept["insight_purged"] is False and kept["insight"]["deal_id"] == "9002"
