@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 # Before anything imports litellm: no network on these machines, and respx must see the calls.
@@ -31,8 +32,38 @@ from tests.hypothesis_profiles import PROFILE  # noqa: E402
 
 hypothesis.settings.load_profile(PROFILE)  # "ci" when CI=true, else "dev" (fewer examples)
 
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")  # "gw0", "gw1"… under pytest -n; None otherwise
+# Under pytest-xdist each worker gets a PostgreSQL database of its own (<name>_gw0…), made on first use.
 PG_URL = os.environ.get("TEST_DATABASE_URL")
+if PG_URL and _WORKER:
+    PG_URL = f"{PG_URL}_{_WORKER}"
 _pg_schema_ready = False
+_pg_database_made = False
+
+
+def _make_worker_database() -> None:
+    global _pg_database_made
+    if _pg_database_made or not (PG_URL and _WORKER):
+        return
+    import threading
+
+    import asyncpg
+
+    base, name = PG_URL.rsplit("/", 1)
+
+    async def make() -> None:
+        conn = await asyncpg.connect(f"{base}/postgres")
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    # A thread of its own: pytest-asyncio may own this thread's event loop.
+    t = threading.Thread(target=lambda: asyncio.run(make()))
+    t.start()
+    t.join()
+    _pg_database_made = True
 
 
 def is_postgres() -> bool:
@@ -42,6 +73,7 @@ def is_postgres() -> bool:
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     if PG_URL:
+        _make_worker_database()
         return async_database_url(PG_URL)
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
@@ -124,3 +156,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "database_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+        # Tests on the machine's Redis share its numbered databases (and FLUSHDB them): under
+        # pytest -n they all run on one worker, one after another (--dist loadgroup).
+        if "6379" in _module_text(item):
+            item.add_marker(pytest.mark.xdist_group("redis"))
+
+
+_texts: dict[str, str] = {}
+
+
+def _module_text(item: pytest.Item) -> str:
+    path = str(item.path)
+    if path not in _texts:
+        _texts[path] = Path(path).read_text(encoding="utf-8")
+    return _texts[path]
