@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,26 +88,43 @@ class Criterion(BaseModel):
 
 
 class ProfileIn(BaseModel):
+    """A profile as given: each check is a field validator, so a 422 names the field at fault."""
+
     name: str = Field(min_length=1, max_length=255)
     object_type: Literal["company"] = "company"
     criteria: list[Criterion] = Field(min_length=1, max_length=30)
     at_risk_below: float = Field(40, ge=0, le=100)
     good_from: float = Field(70, ge=0, le=100)
     drop_alert_points: float | None = Field(None, gt=0, le=100)
-    renewal_property: str | None = Field(None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_]+$")
+    renewal_property: str | None = Field(
+        None, min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_]+$", validate_default=True
+    )
     active: bool = True
 
-    @model_validator(mode="after")
-    def _consistent(self) -> ProfileIn:
-        if sum(c.weight for c in self.criteria) <= 0:
+    @field_validator("criteria")
+    @classmethod
+    def _weights(cls, criteria: list[Criterion]) -> list[Criterion]:
+        if sum(c.weight for c in criteria) <= 0:
             raise ValueError("the criteria's weights must sum to more than 0")
-        if self.at_risk_below >= self.good_from:
-            raise ValueError("at_risk_below must be lower than good_from")
-        if len({c.key for c in self.criteria}) != len(self.criteria):
+        if len({c.key for c in criteria}) != len(criteria):
             raise ValueError("criterion keys must be unique")
-        if any(c.kind == "days_until_renewal" for c in self.criteria) and not self.renewal_property:
+        return criteria
+
+    @field_validator("good_from")
+    @classmethod
+    def _bands(cls, good_from: float, info: ValidationInfo) -> float:
+        at_risk = info.data.get("at_risk_below")
+        if at_risk is not None and at_risk >= good_from:
+            raise ValueError("at_risk_below must be lower than good_from")
+        return good_from
+
+    @field_validator("renewal_property")
+    @classmethod
+    def _renewal(cls, prop: str | None, info: ValidationInfo) -> str | None:
+        criteria = info.data.get("criteria") or []
+        if prop is None and any(c.kind == "days_until_renewal" for c in criteria):
             raise ValueError("a days_until_renewal criterion needs renewal_property")
-        return self
+        return prop
 
 
 class ProfilePatch(BaseModel):
@@ -194,8 +211,10 @@ async def update_profile(
     )
     try:
         body = ProfileIn.model_validate(merged)
-    except ValueError as exc:  # pydantic's ValidationError: the merged profile is inconsistent
-        raise ProfileError("body", _first_message(exc)) from None
+    except ValidationError as exc:  # the merged profile is inconsistent: name the first field at fault
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or "body"
+        raise ProfileError(field, str(first.get("msg", "invalid profile"))) from None
     await check_properties(session, row.portal_id, body)
     for k, v in _columns(body).items():
         setattr(row, k, v)
@@ -203,15 +222,6 @@ async def update_profile(
     row.updated_at = now
     await session.flush()
     return row
-
-
-def _first_message(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        found = errors()
-        if found:
-            return str(found[0].get("msg", "invalid profile"))
-    return "invalid profile"
 
 
 def _columns(body: ProfileIn) -> dict[str, object]:
