@@ -17,6 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
+from insights.health.facts import CriterionPoints, criteria_points
 from insights.health.models import (
     CATEGORIES,
     HealthAlert,
@@ -51,13 +52,6 @@ class Summary(BaseModel):
     average: float | None
     categories: list[CategoryShare]
     over_time: list[DayPoint] = Field(default_factory=list)
-
-
-class CriterionPoints(BaseModel):
-    key: str
-    label: str
-    weight: float
-    points: float
 
 
 class RecordItem(BaseModel):
@@ -189,15 +183,6 @@ async def records(
     rows = (await session.execute(q.order_by(hs.score, co.id).offset(offset).limit(limit + 1))).all()
     items = [RecordItem(id=r[0], name=r[1], owner_id=r[2], score=r[3], category=r[4]) for r in rows[:limit]]
     return RecordPage(items=items, next_offset=offset + limit if len(rows) > limit else None)
-
-
-def criteria_points(profile: HealthProfile, points: dict[str, float]) -> list[CriterionPoints]:
-    out = []
-    for raw in profile.criteria:
-        c = Criterion.model_validate(raw)
-        if c.key in points:
-            out.append(CriterionPoints(key=c.key, label=c.label(), weight=c.weight, points=points[c.key]))
-    return out
 
 
 async def record_detail(
