@@ -17,7 +17,7 @@ from api.deps import SessionDep
 from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_responses
 from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
-from api.routers import account_settings, crm_import, deals, guided_actions, insights
+from api.routers import account_settings, crm_import, deals, guided_actions, health, insights
 from insights.core.config import Settings, get_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router, responses=V1_PROBLEMS)
     app.include_router(insights.router, responses={**V1_PROBLEMS, **problem_responses(429)})
     app.include_router(guided_actions.router, responses=V1_PROBLEMS)
+    app.include_router(health.router, responses=V1_PROBLEMS)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

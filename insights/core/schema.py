@@ -7,6 +7,7 @@ from insights.core.db import Base
 from insights.core.deployment import *  # noqa: F401,F403
 from insights.crm.models import *  # noqa: F401,F403
 from insights.guided_actions.models import *  # noqa: F401,F403
+from insights.health.models import *  # noqa: F401,F403
 from insights.insight.store import *  # noqa: F401,F403
 
 

@@ -147,6 +147,9 @@ class Company(Base):
     industry: Mapped[str | None] = mapped_column(String(255), nullable=True)
     owner_id: Mapped[str | None] = mapped_column(Id, nullable=True)
     is_target_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the properties the columns above do not hold, as the CRM sent them (strings): a health
+    # profile may name one, e.g. a renewal date
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -118,9 +118,30 @@ def parse_company(record: dict[str, Any]) -> ParsedRecord:
         "domain": lowered(p.get("domain"), 255, "domain"),
         "industry": text(p.get("industry"), 255, "industry"),
         "is_target_account": parse_bool(p.get("hs_is_target_account"), "hs_is_target_account"),
+        "properties": extra_properties(p),
         **_common(record, p),
     }
     return ParsedRecord("company", rid, row, associations(record))
+
+
+COMPANY_COLUMNS = frozenset(
+    {"name", "domain", "industry", "hubspot_owner_id", "hs_is_target_account", "createdate"}
+    | {"hs_createdate", "hs_lastmodifieddate"}
+)
+EXTRA_MAX = 200  # properties kept per company
+EXTRA_VALUE_MAX = 2000  # characters per kept value
+
+
+def extra_properties(p: dict[str, Any]) -> dict[str, str]:
+    """The company's other properties as strings (what the CRM sends), so a health profile can
+    name one (a renewal date). Names sorted so the stored JSON does not depend on the export's order."""
+    out: dict[str, str] = {}
+    for k in sorted(k for k in p if isinstance(k, str) and k not in COMPANY_COLUMNS)[:EXTRA_MAX]:
+        v = p[k]
+        if v is None or isinstance(v, dict | list):
+            continue
+        out[k[:128]] = (str(v).lower() if isinstance(v, bool) else str(v))[:EXTRA_VALUE_MAX]
+    return out
 
 
 def parse_contact(record: dict[str, Any]) -> ParsedRecord:

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from insights.health.facts import CompanyHealth
+
 
 class StageInfo(BaseModel):
     id: str | None
@@ -57,6 +59,8 @@ class CompanyInfo(BaseModel):
     name: str
     domain: str | None = None
     industry: str | None = None
+    # the company's health under each active profile: its own figures, points per criterion only
+    health: list[CompanyHealth] = Field(default_factory=list)
 
 
 class ActivityItem(BaseModel):

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, union, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
+from insights.health.facts import company_health
 from insights.insight.context import (
     ActivityItem,
     CompanyInfo,
@@ -164,6 +165,8 @@ async def deal_context(
         owner_name = f"{owner.first_name} {owner.last_name}".strip() if owner else None
 
     items = [_item(r, via, allowed) for r in rows]
+    # health of the companies the viewer may see (readable above): figures of each company
+    health = await company_health(session, p, company_ids)
     ctx = DealContext(
         portal_id=p,
         viewer_id=viewer.user_id,
@@ -198,7 +201,10 @@ async def deal_context(
             for c in contacts
         ],
         companies=[
-            CompanyInfo(id=c.id, name=c.name, domain=c.domain, industry=c.industry) for c in companies
+            CompanyInfo(
+                id=c.id, name=c.name, domain=c.domain, industry=c.industry, health=health.get(c.id, [])
+            )
+            for c in companies
         ],
         activities=items,
         upcoming_meetings=[_item(r, via, allowed) for r in upcoming],

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from insights.crm.values import RecordError, parse_time
 from insights.insight.context import ActivityItem, DealContext, PropertyChange
-from insights.insight.schemas import Risk
+from insights.insight.schemas import Risk, RiskCriterion, RiskRecord
 
 
 class RiskThresholds(BaseModel):
@@ -191,6 +191,37 @@ def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     )
 
 
+def company_at_risk(ctx: DealContext) -> list[Risk]:
+    """A visible company At risk, or whose health score fell by more than its profile's drop
+    points since the previous snapshot; linked to the criteria that cost it most (points only)."""
+    out: list[Risk] = []
+    for company in ctx.companies:  # only companies the viewer may see reach the context
+        for h in company.health:
+            fell = (
+                h.previous_score is not None
+                and h.drop_alert_points is not None
+                and h.previous_score - h.score > h.drop_alert_points
+            )
+            if h.category != "at_risk" and not fell:
+                continue
+            weakest = sorted(h.criteria, key=lambda c: (c.points - 100) * c.weight)[:3]
+            weakest = [c for c in weakest if c.points < 100]
+            why = ", ".join(f"{c.label} ({c.points:g} of 100 points)" for c in weakest)
+            state = "is At risk" if h.category == "at_risk" else "fell sharply"
+            move = f"fell from {h.previous_score:g} to {h.score:g}" if fell else f"is {h.score:g}"
+            text = f"{company.name} {state}: health score ({h.profile_name}) {move}."
+            out.append(
+                Risk(
+                    kind="company_at_risk",
+                    source="rules",
+                    text=text + (f" Weakest: {why}." if why else ""),
+                    record=RiskRecord(type="company", id=company.id, profile_id=h.profile_id),
+                    criteria=[RiskCriterion(key=c.key, label=c.label, points=c.points) for c in weakest],
+                )
+            )
+    return out
+
+
 RULES: list[Callable[[DealContext, RiskThresholds], Risk | None]] = [
     deal_score_drop,
     no_follow_up,
@@ -211,4 +242,4 @@ def rule_risks(ctx: DealContext, thresholds: RiskThresholds | None = None) -> li
     order = {s.id: s.display_order or 0 for s in ctx.pipeline_stages if s.id}
     if (r := stage_regressed(ctx, t, order)) is not None:
         out.append(r)
-    return out
+    return out + company_at_risk(ctx)

@@ -26,6 +26,7 @@ RULE_RISK_KINDS = (
     "meeting_no_show",
     "stage_regressed",
     "amount_decreased",
+    "company_at_risk",
 )
 MODEL_RISK_KINDS = ("buyer_uncertainty", "budget", "competitor", "champion", "timeline", "other")
 
@@ -42,11 +43,28 @@ class RecentActivity(BaseModel):
     items: list[RecentItem] = Field(default_factory=list)
 
 
+class RiskCriterion(BaseModel):
+    """A criterion of a health score behind a ``company_at_risk`` risk: its points, never its value."""
+
+    key: str
+    label: str
+    points: float
+
+
+class RiskRecord(BaseModel):
+    type: str  # "company"
+    id: str
+    profile_id: str | None = None
+
+
 class Risk(BaseModel):
     text: str
     source: Literal["rules", "model"]
     kind: str
     activity_ids: list[str] = Field(default_factory=list)
+    # company_at_risk: the company and the health criteria that weigh most on its score
+    record: RiskRecord | None = None
+    criteria: list[RiskCriterion] = Field(default_factory=list)
 
 
 class BuyerGoal(BaseModel):

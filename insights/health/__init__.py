@@ -1,0 +1,1 @@
+"""Customer health scores: profiles, set-based scoring, daily snapshots, alerts, summaries."""

@@ -1,0 +1,189 @@
+"""The measured value of each criterion kind, for every company of an account, in SQL.
+
+A company's data is everything the CRM logs on it: activities linked to the company, to one of its
+contacts or to one of its deals, and its deals. Measures are computed over all of it (a score is a
+figure of the company, like the CRM's own deal score) and only ever leave SQL as points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union
+from sqlalchemy.sql.elements import ColumnElement
+
+from insights.crm import models as m
+from insights.health.profiles import Criterion
+from insights.health.sqlparts import day_number, epoch, number, renewal_text, today_number
+
+OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
+TIMELINE = ("email", "call", "meeting", "note")
+ACTIVITY_KINDS = {
+    "days_since_last_activity",
+    "meetings_last_n_days",
+    "calls_last_n_days",
+    "emails_last_n_days",
+    "inbound_email_share",
+    "overdue_high_priority_tasks",
+}
+DEAL_KINDS = {"open_deals", "open_deal_stage_progress", "closed_lost_deals_last_n_days", "deal_score_trend"}
+
+
+@dataclass(frozen=True)
+class Clock:
+    now: datetime
+    dialect: str
+
+    @property
+    def now_epoch(self) -> int:
+        return int(self.now.timestamp())
+
+    @property
+    def day(self) -> str:
+        return self.now.date().isoformat()
+
+    def since(self, days: int) -> datetime:
+        return self.now - timedelta(days=days)
+
+
+def company_activities(portal_id: str) -> Any:
+    """(company_id, activity_id): every activity logged on a company, its contacts or its deals."""
+    link, cc, dc = m.ActivityLink, m.ContactCompany, m.DealCompany
+    direct = select(link.object_id.label("company_id"), link.activity_id).where(
+        link.portal_id == portal_id, link.object_type == "company"
+    )
+    via_contacts = (
+        select(cc.company_id, link.activity_id)
+        .join(
+            link,
+            and_(
+                link.portal_id == cc.portal_id, link.object_type == "contact", link.object_id == cc.contact_id
+            ),
+        )
+        .where(cc.portal_id == portal_id)
+    )
+    via_deals = (
+        select(dc.company_id, link.activity_id)
+        .join(
+            link,
+            and_(link.portal_id == dc.portal_id, link.object_type == "deal", link.object_id == dc.deal_id),
+        )
+        .where(dc.portal_id == portal_id)
+    )
+    return union(direct, via_contacts, via_deals).subquery("company_activities")
+
+
+def _count(cond: ColumnElement[bool]) -> ColumnElement[Any]:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
+    """One GROUP BY over the companies' activities: a column per activity criterion."""
+    ca = company_activities(portal_id)
+    a = m.Activity
+    now = clock.now
+    cols: list[Any] = []
+    for c in criteria:
+        if c.kind not in ACTIVITY_KINDS:
+            continue
+        since = clock.since(c.window_days)
+        window = and_(a.occurred_at > since, a.occurred_at <= now)
+        value: ColumnElement[Any]
+        if c.kind == "days_since_last_activity":
+            last = func.max(
+                case((and_(a.type.in_(TIMELINE), a.occurred_at <= now), a.occurred_at), else_=None)
+            )
+            value = (literal(clock.now_epoch) - epoch(last, clock.dialect)) / 86400.0
+        elif c.kind in ("meetings_last_n_days", "calls_last_n_days", "emails_last_n_days"):
+            value = _count(and_(a.type == c.kind.split("s_", 1)[0], window))
+        elif c.kind == "inbound_email_share":
+            emails = and_(a.type == "email", window)
+            inbound = _count(and_(emails, a.email_direction == "INCOMING_EMAIL"))
+            value = cast(inbound, Float) * 100.0 / func.nullif(_count(emails), 0)
+        else:  # overdue_high_priority_tasks
+            value = _count(
+                and_(
+                    a.type == "task",
+                    a.task_priority == "HIGH",
+                    or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
+                    a.occurred_at < now,
+                )
+            )
+        cols.append(value.label(c.key))
+    if not cols:
+        return None
+    return (
+        select(ca.c.company_id, *cols)
+        .join(a, and_(a.portal_id == portal_id, a.id == ca.c.activity_id))
+        .where(a.archived.is_(False))
+        .group_by(ca.c.company_id)
+        .subquery("activity_measures")
+    )
+
+
+def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
+    """One GROUP BY over the companies' deals: a column per deal criterion."""
+    dc, d, st, h = m.DealCompany, m.Deal, m.PipelineStage, m.DealPropertyHistory
+    wanted = [c for c in criteria if c.kind in DEAL_KINDS]
+    if not wanted:
+        return None
+    is_open = func.coalesce(st.is_closed, False).is_(False)
+    top = (
+        select(st.pipeline_id, func.max(st.display_order).label("top"))
+        .where(st.portal_id == portal_id, st.is_closed.is_(False))
+        .group_by(st.pipeline_id)
+        .subquery("top_open_stage")
+    )
+    q = (
+        select(dc.company_id)
+        .join(d, and_(d.portal_id == dc.portal_id, d.id == dc.deal_id))
+        .outerjoin(
+            st, and_(st.portal_id == d.portal_id, st.pipeline_id == d.pipeline_id, st.id == d.stage_id)
+        )
+        .outerjoin(top, top.c.pipeline_id == d.pipeline_id)
+        .where(dc.portal_id == portal_id, d.archived.is_(False))
+    )
+    cols: list[Any] = []
+    for c in wanted:
+        value: ColumnElement[Any]
+        if c.kind == "open_deals":
+            value = _count(is_open)
+        elif c.kind == "open_deal_stage_progress":
+            progress = cast(st.display_order, Float) * 100.0 / func.nullif(top.c.top, 0)
+            value = func.max(case((is_open, progress), else_=None))
+        elif c.kind == "closed_lost_deals_last_n_days":
+            lost = and_(st.is_closed.is_(True), st.is_won.is_(False))
+            value = _count(and_(lost, d.close_date > clock.since(c.window_days), d.close_date <= clock.now))
+        else:  # deal_score_trend: current score − the first score of the window, over open deals
+            first = (
+                select(h.deal_id, func.min(h.timestamp).label("ts"))
+                .where(
+                    h.portal_id == portal_id,
+                    h.property == "hs_deal_score",
+                    h.timestamp >= clock.since(c.window_days),
+                    h.timestamp <= clock.now,
+                )
+                .group_by(h.deal_id)
+                .subquery(f"first_{c.key}")
+            )
+            base = h.__table__.alias(f"base_{c.key}")
+            q = q.outerjoin(first, first.c.deal_id == d.id).outerjoin(
+                base,
+                and_(
+                    base.c.portal_id == portal_id,
+                    base.c.deal_id == d.id,
+                    base.c.property == "hs_deal_score",
+                    base.c.timestamp == first.c.ts,
+                ),
+            )
+            delta = d.deal_score - number(base.c.value, clock.dialect)
+            value = func.avg(case((is_open, delta), else_=None))
+        cols.append(value.label(c.key))
+    return q.add_columns(*cols).group_by(dc.company_id).subquery("deal_measures")
+
+
+def renewal_measure(prop: str, clock: Clock) -> ColumnElement[Any]:
+    """Days from today to the company's renewal date (negative once passed)."""
+    return day_number(renewal_text(prop), clock.dialect) - today_number(clock.day, clock.dialect)
