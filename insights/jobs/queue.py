@@ -43,9 +43,10 @@ def make_huey(settings: Settings) -> Huey:
         if not url:
             raise ValueError("INSIGHTS_JOBS=redis needs INSIGHTS_JOBS_URL or REDIS_URL")
         # short timeouts: an API process must not hang on a Redis that went away
-        return RedisExpireHuey(
-            settings.jobs_name, url=url, expire_time=3600, socket_connect_timeout=0.5, socket_timeout=5
-        )
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=0.5, socket_timeout=5)
+        return RedisExpireHuey(settings.jobs_name, connection_pool=pool, expire_time=3600)
     path = Path(settings.jobs_url or data_dir() / "jobs.db")
     path.parent.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(settings.jobs_name, filename=str(path), timeout=30)

@@ -67,6 +67,12 @@ class Runtime:
         """Dispose every thread's engine (after the consumer stopped: no loop is running)."""
         with self._lock:
             states, self._all = self._all, []
-        for st in states:
-            st.loop.run_until_complete(st.engine.dispose())
-            st.loop.close()
+
+        def dispose() -> None:  # on a thread of its own: the caller may be inside a running loop
+            for st in states:
+                st.loop.run_until_complete(st.engine.dispose())
+                st.loop.close()
+
+        closer = threading.Thread(target=dispose)
+        closer.start()
+        closer.join()
