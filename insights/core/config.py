@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     jobs_name: str = Field("deal-insights", alias="INSIGHTS_JOBS_NAME")  # one queue per deployment
     jobs_in_process: bool = Field(False, alias="INSIGHTS_JOBS_IN_PROCESS")
     jobs_workers: int = Field(2, alias="INSIGHTS_JOBS_WORKERS")
+    # model failures in a rebuild: retried after d, 3d, 9d seconds, then the job is parked
+    jobs_retry_delay_s: float = Field(2.0, gt=0, alias="INSIGHTS_JOBS_RETRY_DELAY")
     rules_every_minutes: int = Field(5, ge=1, le=60, alias="INSIGHTS_RULES_EVERY_MINUTES")
     rebuild_viewed_days: float = Field(3.0, alias="INSIGHTS_REBUILD_VIEWED_DAYS")
     rebuild_calls_per_hour: int = Field(300, ge=0, alias="INSIGHTS_REBUILD_CALLS_PER_HOUR")

@@ -34,7 +34,7 @@ from insights.jobs.runtime import Clock, Runtime, State
 log = logging.getLogger("insights.jobs")
 PENDING_TTL_S = 300.0  # a marker older than this is a lost job: the API builds on demand again
 LOCK_TTL_S = 600  # a crashed worker's user lock frees itself (Redis)
-RETRIES, RETRY_DELAY_S, RETRY_BACKOFF = 3, 2.0, 3.0  # model failures: retried after 2, 6, 18 s
+RETRIES, RETRY_BACKOFF = 3, 3.0  # model failures: retried after d, 3d, 9d (INSIGHTS_JOBS_RETRY_DELAY)
 
 
 def make_huey(settings: Settings) -> Huey:
@@ -142,7 +142,10 @@ class Jobs:
             return len(pairs)
 
         @h.task(
-            retries=RETRIES, retry_delay=RETRY_DELAY_S, retry_backoff=RETRY_BACKOFF, name="rebuild_insight"
+            retries=RETRIES,
+            retry_delay=s.jobs_retry_delay_s,
+            retry_backoff=RETRY_BACKOFF,
+            name="rebuild_insight",
         )
         def rebuild_insight(portal_id: str, deal_id: str, user_id: str, day: str | None = None) -> str:
             at = work.day_start(day) if day else self.clock()
