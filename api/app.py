@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,19 +12,23 @@ from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from api.deps import SessionDep
 from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_responses
 from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
 from api.routers import account_settings, crm_import, deals, guided_actions, health, insights
+from insights.core import metrics
 from insights.core.config import Settings, get_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
 from insights.insight.cache import make_cache
 from insights.insight.llm import LLM, quiet_prompt_loggers
 from insights.insight.service import InsightService
+from insights.jobs import Jobs
+from insights.jobs.embedded import start_consumer, stop_consumer
+from insights.jobs.models import ParkedJob
 from insights.permissions.viewer import ViewerCache
 
 STATIC = Path(__file__).parent / "static"
@@ -43,9 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessionmaker = make_sessionmaker(engine)
         if settings.model:
             LLM.warm_up()  # litellm's import costs seconds: pay it at start, not on a request
+        consumer = start_consumer(app.state.jobs) if app.state.jobs and settings.jobs_in_process else None
         try:
             yield
         finally:
+            if consumer is not None:
+                await asyncio.to_thread(stop_consumer, consumer)
+                app.state.jobs.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -58,6 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.insights = InsightService(settings, make_cache(settings.redis_url))
     app.state.refresh_limiter = SlidingWindow(settings.refresh_per_minute)
     app.state.viewers = ViewerCache()
+    app.state.jobs = None
+    if settings.jobs != "off":  # background rebuilds; the service asks the queue what is pending
+        service = app.state.insights
+        app.state.jobs = service.rebuilds = Jobs(settings, cache=service.cache, clock=lambda: service.clock())
     install_error_handlers(app)
 
     app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
@@ -83,7 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def prometheus() -> Response:
+    async def prometheus(session: SessionDep) -> Response:
+        # parked jobs are rows, so every process reports the same number, whichever parked them
+        metrics.JOBS_PARKED.set(await session.scalar(select(func.count()).select_from(ParkedJob)) or 0)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     if settings.dev_endpoints:  # DemoSettings only (``insights demo``): never from the environment

@@ -96,4 +96,7 @@ async def crm_import(
         raise BadBatch(str(exc)) from None
     if report.aborted:
         await session.rollback()
+    elif request.app.state.jobs is not None:
+        await session.commit()  # the rebuild jobs must read what this import wrote
+        await request.app.state.jobs.after_change(claims.portal_id)
     return report

@@ -61,7 +61,9 @@ function render(insight) {
   $("banner").hidden = !banner;
   $("banner").textContent = banner || "";
   $("banner").className = insight.status === "disabled" ? "banner off" : "banner";
-  $("generated").textContent = `Generated ${new Date(insight.generated_at).toLocaleString()}${insight.cached ? " (cached)" : ""}`;
+  // stale: the previous insight while a rebuild runs; building: data only until it is ready
+  const updating = insight.freshness === "stale" || insight.freshness === "building";
+  $("generated").textContent = `Generated ${new Date(insight.generated_at).toLocaleString()}${insight.cached ? " (cached)" : ""}${updating ? " · updating…" : ""}`;
   $("summary").textContent = insight.recent_activity.summary || "";
 
   const recent = $("recent");
@@ -96,12 +98,18 @@ function render(insight) {
   $("thanks").hidden = true;
 }
 
+let poll = null;
+
 async function loadInsight(refresh = false) {
   showError("");
+  clearTimeout(poll);
   const deal = $("deal").value;
   if (!deal) return;
   try {
-    render(await (await api(`/v1/deals/${encodeURIComponent(deal)}/insights${refresh ? "?refresh=true" : ""}`)).json());
+    const insight = await (await api(`/v1/deals/${encodeURIComponent(deal)}/insights${refresh ? "?refresh=true" : ""}`)).json();
+    render(insight);
+    // a rebuild is running: ask again until the new insight is ready (then it is a cache hit)
+    if (insight.freshness !== "fresh" && $("deal").value === deal) poll = setTimeout(() => loadInsight(), 2000);
   } catch (error) { $("insight").hidden = true; showError(error.message); }
 }
 

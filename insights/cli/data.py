@@ -58,6 +58,10 @@ def import_cmd(
                 else:
                     await session.commit()
         await engine.dispose()
+        if not report.aborted and settings.jobs != "off" and report.account_id:
+            from insights.jobs import Jobs  # queue the rebuild of what was viewed recently
+
+            await Jobs(settings).after_change(report.account_id)
         table = Table("type", "created", "updated", "unchanged", title=f"Import into {report.account_id}")
         for kind in sorted(set(report.created) | set(report.updated) | set(report.unchanged)):
             table.add_row(

@@ -6,7 +6,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field, field_validator, model_validator
@@ -65,6 +65,20 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="INSIGHTS_LOG_LEVEL")
     # Opt-in: lets litellm's own loggers follow INSIGHTS_LOG_LEVEL, and they write whole prompts.
     log_prompts: bool = Field(False, alias="INSIGHTS_LOG_PROMPTS")
+    # Background jobs (insights/jobs, on Huey): "off", "redis" (production: `insights worker`
+    # processes) or "sqlite" (one machine; `insights demo` runs its consumer in process).
+    jobs: Literal["off", "redis", "sqlite"] = Field("off", alias="INSIGHTS_JOBS")
+    jobs_url: str | None = Field(None, alias="INSIGHTS_JOBS_URL")  # Redis URL / SQLite file; see jobs/queue
+    jobs_name: str = Field("deal-insights", alias="INSIGHTS_JOBS_NAME")  # one queue per deployment
+    jobs_in_process: bool = Field(False, alias="INSIGHTS_JOBS_IN_PROCESS")
+    jobs_workers: int = Field(2, alias="INSIGHTS_JOBS_WORKERS")
+    # model failures in a rebuild: retried after d, 3d, 9d seconds, then the job is parked
+    jobs_retry_delay_s: float = Field(2.0, gt=0, alias="INSIGHTS_JOBS_RETRY_DELAY")
+    rules_every_minutes: int = Field(5, ge=1, le=60, alias="INSIGHTS_RULES_EVERY_MINUTES")
+    rebuild_viewed_days: float = Field(3.0, alias="INSIGHTS_REBUILD_VIEWED_DAYS")
+    rebuild_calls_per_hour: int = Field(300, ge=0, alias="INSIGHTS_REBUILD_CALLS_PER_HOUR")
+    # the insight of the day is rebuilt for tomorrow from this minute of 23:xx UTC
+    day_ahead_minute: int = Field(40, ge=0, le=59, alias="INSIGHTS_DAY_AHEAD_MINUTE")
     # Not a field: no environment variable can turn the unauthenticated dev endpoints on.
     dev_endpoints: ClassVar[bool] = False
 
@@ -133,9 +147,13 @@ def demo_key() -> str:
 
 def demo_settings() -> DemoSettings:
     """Settings of ``insights demo``: INSIGHTS_TOKEN_KEY when set, else the demo key file."""
+    # the demo runs its jobs in process on a SQLite queue beside its database, unless told otherwise
+    jobs: dict[str, Any] = {}
+    if "INSIGHTS_JOBS" not in os.environ:
+        jobs = {"INSIGHTS_JOBS": "sqlite", "INSIGHTS_JOBS_IN_PROCESS": True}
     if _TokenKeyOnly().token_key:
-        return DemoSettings()
-    return DemoSettings(INSIGHTS_TOKEN_KEY=demo_key())
+        return DemoSettings(**jobs)
+    return DemoSettings(INSIGHTS_TOKEN_KEY=demo_key(), **jobs)
 
 
 def local_settings() -> Settings:

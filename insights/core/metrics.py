@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter("insights_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -16,3 +16,9 @@ TOKENS = Counter("insights_model_tokens_total", "Model tokens", ["direction"])
 CACHE = Counter("insights_cache_total", "Insight cache lookups", ["result"])
 INSIGHTS = Counter("insights_built_total", "Insights built, by status and reason", ["status", "reason"])
 DROPPED = Counter("insights_dropped_statements_total", "Model statements dropped for invalid citations")
+JOBS = Counter(
+    "insights_jobs_total",
+    "Background jobs by name and outcome (done, retrying, parked)",
+    ["job", "outcome"],
+)
+JOBS_PARKED = Gauge("insights_jobs_parked", "Jobs that failed every retry and were parked (all processes)")

@@ -8,7 +8,9 @@ from insights.core.deployment import *  # noqa: F401,F403
 from insights.crm.models import *  # noqa: F401,F403
 from insights.guided_actions.models import *  # noqa: F401,F403
 from insights.health.models import *  # noqa: F401,F403
+from insights.insight.freshness import *  # noqa: F401,F403
 from insights.insight.store import *  # noqa: F401,F403
+from insights.jobs.models import *  # noqa: F401,F403
 
 
 async def create_schema(engine: AsyncEngine) -> None:

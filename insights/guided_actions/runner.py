@@ -264,9 +264,19 @@ class _Run:
                 self.sync_members(a, cand)
         if cand is not None and not [a for a in active if a.expired_at is None]:
             # one action per period (rule 13: per day), or a new group once the last one emptied
-            trigger = cand.trigger_key if rule.group_per_trigger else self.now.isoformat()
+            trigger = cand.trigger_key if rule.group_per_trigger else self.group_trigger(rule, cand)
             if (rule.key, cand.record_type, cand.record_id, trigger) not in self.ever:
                 await self.create(rule, [(cand, trigger)])
+
+    def group_trigger(self, rule: Rule, cand: Candidate) -> str:
+        """A new group's triggering event: its first member (by id) that no earlier group of the rule
+        was started by. It depends on the data, not on the clock, so two evaluations racing on the
+        same user compute the same key and the unique (user, rule, record, trigger) index keeps one."""
+        used = {t for r, _, _, t in self.ever if r == rule.key}
+        for member in sorted(f"{x['type']}:{x['id']}" for x in cand.members):
+            if member not in used:
+                return member
+        return self.now.isoformat()  # every member started a group before: a new one, now
 
     async def single(self, rule: Rule, found: list[Candidate], active: list[GuidedAction]) -> None:
         newest: dict[tuple[str, str], Candidate] = {}

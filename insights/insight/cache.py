@@ -9,9 +9,12 @@ values are CRM text the viewer may see: Redis must be as private as the database
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import OrderedDict
 from typing import Protocol
+
+log = logging.getLogger("insights.insight.cache")
 
 
 class InsightCache(Protocol):
@@ -40,22 +43,32 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Shared between the API processes of one deployment (keys carry its id, see the module doc)."""
+    """Shared between the API processes of one deployment (keys carry its id, see the module doc).
+    Fails open: with Redis down every lookup is a miss and the insight is built (or reused from
+    the database), so the API keeps answering; short timeouts keep a dead Redis from stalling it."""
 
     def __init__(self, url: str, ttl_s: int = 36 * 3600) -> None:
         import redis.asyncio as redis
 
-        self.client = redis.from_url(url)
+        self.client = redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
         self.ttl_s = ttl_s
+        self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
 
     async def get(self, key: str) -> str | None:
-        value = await self.client.get(f"insights:{key}")
+        try:
+            value = await self.client.get(f"insights:{key}")
+        except self.errors as exc:
+            log.warning("insight cache unreachable (%s): a miss", type(exc).__name__)
+            return None
         if not value:
             return None
         return value.decode() if isinstance(value, bytes) else value  # str if decode_responses
 
     async def set(self, key: str, value: str) -> None:
-        await self.client.set(f"insights:{key}", value, ex=self.ttl_s)
+        try:
+            await self.client.set(f"insights:{key}", value, ex=self.ttl_s)
+        except self.errors as exc:
+            log.warning("insight cache unreachable (%s): not stored", type(exc).__name__)
 
 
 def make_cache(redis_url: str | None) -> InsightCache:

@@ -99,3 +99,6 @@ class Insight(BaseModel):
     basis: Basis = Field(default_factory=Basis)
     model: ModelInfo = Field(default_factory=ModelInfo)
     cached: bool = False
+    # stale: the viewer's previous insight, served while a rebuild runs (only when what they see
+    # has grown since); building: data only until the rebuild is done (insight/freshness.py)
+    freshness: Literal["fresh", "stale", "building"] = "fresh"

@@ -36,6 +36,7 @@ from insights.insight.answers import (
 from insights.insight.budget import context_window, pack
 from insights.insight.cache import InsightCache, MemoryCache
 from insights.insight.context import ActivityItem, DealContext
+from insights.insight.freshness import Rebuilds, parts_of, previous_if_grown, record_parts
 from insights.insight.llm import LLM, ModelUnavailable, Usage
 from insights.insight.prompts import SECTIONS, PromptSet, load_prompts
 from insights.insight.retrieval import deal_context
@@ -101,6 +102,7 @@ class InsightService:
         self._deployment: str | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
         self.mode: CallMode = settings.model_call_mode  # validated by Settings: a bad value fails at start
+        self.rebuilds: Rebuilds | None = None  # the job queue, when background rebuilds run
 
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
@@ -128,17 +130,10 @@ class InsightService:
             ]
         )
 
-    async def insight_for(
-        self,
-        session: AsyncSession,
-        deal_id: str,
-        viewer: Viewer,
-        *,
-        refresh: bool = False,
-        now: datetime | None = None,
-    ) -> Insight | None:
-        """The viewer's insight on the deal, or None when they may not see it (→ 404)."""
-        now = now or self.clock()
+    async def _keyed(
+        self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime
+    ) -> tuple[Account, str] | None:
+        """The account and the cache key, or None when the viewer may not see the deal."""
         # the deal's version counter, read through the viewer's readable statement: a deal they
         # may not see answers None here, before any cache or retrieval is consulted
         row = (
@@ -152,10 +147,40 @@ class InsightService:
             return None
         account, deal = row
         key = self.cache_key(viewer, deal, account, now.date().isoformat(), await self.deployment(session))
+        return account, key
+
+    async def is_cached(
+        self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime
+    ) -> bool | None:
+        """Whether the viewer's insight at ``now`` is in the cache (None: they may not see the deal)."""
+        keyed = await self._keyed(session, deal_id, viewer, now)
+        return None if keyed is None else await self.cache.get(keyed[1]) is not None
+
+    async def insight_for(
+        self,
+        session: AsyncSession,
+        deal_id: str,
+        viewer: Viewer,
+        *,
+        refresh: bool = False,
+        now: datetime | None = None,
+        background: bool = False,
+    ) -> Insight | None:
+        """The viewer's insight on the deal, or None when they may not see it (→ 404). While a
+        background rebuild of it is pending, a miss answers at once: stale or building (freshness).
+        ``background`` is the rebuild itself."""
+        now = now or self.clock()
+        keyed = await self._keyed(session, deal_id, viewer, now)
+        if keyed is None:
+            return None
+        account, key = keyed
         if not refresh and (hit := await self.cache.get(key)) is not None:
             metrics.CACHE.labels("hit").inc()
             return Insight.model_validate_json(hit).model_copy(update={"cached": True})
         metrics.CACHE.labels("miss").inc()
+        rebuilds = None if refresh or background else self.rebuilds
+        if rebuilds is not None and await rebuilds.pending(viewer.portal_id, deal_id, viewer.user_id):
+            return await self._interim(session, deal_id, viewer, account, now)
 
         insight = await self._build(session, deal_id, viewer, account, now, refresh)
         if insight is not None:
@@ -186,19 +211,7 @@ class InsightService:
         ctx = await deal_context(session, deal_id, viewer, now=now)
         if ctx is None:
             return None
-        thresholds = RiskThresholds.from_account(account.risk_thresholds)
-        insight = base.model_copy(
-            update={
-                "recent_activity": RecentActivity(items=recent_items(ctx)),
-                "risks": rule_risks(ctx, thresholds),
-                "basis": Basis(
-                    activity_count=ctx.activity_count,
-                    newest_activity_at=ctx.newest_activity_at,
-                    truncated=ctx.truncated,
-                ),
-                "model": ModelInfo(prompt_version=self.prompts.version),
-            }
-        )
+        insight = self._data_only(base, ctx, account)
         if account.hipaa_sensitive_data:  # data only, and not one byte to any model
             insight.reason = "hipaa"
         elif not ctx.activities:
@@ -229,7 +242,42 @@ class InsightService:
         if insight.reason is None:
             assert self.llm is not None
             insight = await self._with_model(ctx, insight, account.insight_language or "en")
-        return await self._store(session, viewer, insight, input_hash, now, ctx.fingerprint)
+        stored = await self._store(session, viewer, insight, input_hash, now, ctx.fingerprint)
+        record_parts(session, viewer.portal_id, stored.insight_id, account.settings_version, parts_of(ctx))
+        return stored
+
+    def _data_only(self, base: Insight, ctx: DealContext, account: Account) -> Insight:
+        thresholds = RiskThresholds.from_account(account.risk_thresholds)
+        return base.model_copy(
+            update={
+                "recent_activity": RecentActivity(items=recent_items(ctx)),
+                "risks": rule_risks(ctx, thresholds),
+                "basis": Basis(
+                    activity_count=ctx.activity_count,
+                    newest_activity_at=ctx.newest_activity_at,
+                    truncated=ctx.truncated,
+                ),
+                "model": ModelInfo(prompt_version=self.prompts.version),
+            }
+        )
+
+    async def _interim(
+        self, session: AsyncSession, deal_id: str, viewer: Viewer, account: Account, now: datetime
+    ) -> Insight | None:
+        """While a rebuild runs: the previous insight, ``stale``, only if all it was built from is
+        still visible to this viewer unchanged (freshness.py); else data only, ``building``.
+        Neither is cached nor stored: the rebuild's answer is."""
+        ctx = await deal_context(session, deal_id, viewer, now=now)
+        if ctx is None:
+            return None
+        if account.customer_analysis_enabled and not account.hipaa_sensitive_data:
+            prev = await previous_if_grown(
+                session, viewer.portal_id, deal_id, viewer.user_id, parts_of(ctx), account.settings_version
+            )
+            if prev is not None:
+                return to_response(prev, cached=False).model_copy(update={"freshness": "stale"})
+        base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
+        return self._data_only(base, ctx, account).model_copy(update={"freshness": "building"})
 
     async def _with_model(self, ctx: DealContext, insight: Insight, language: str) -> Insight:
         assert self.llm is not None
@@ -325,7 +373,7 @@ class InsightService:
                 input_tokens=insight.model.input_tokens,
                 output_tokens=insight.model.output_tokens,
                 cost_usd=insight.model.cost_usd,
-                body=json.loads(insight.model_dump_json(exclude={"cached"})),
+                body=json.loads(insight.model_dump_json(exclude={"cached", "freshness"})),
                 created_at=now,
             )
         )

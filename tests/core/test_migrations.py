@@ -20,7 +20,7 @@ from insights.core.migrate import alembic_config, upgrade
 from insights.core.schema import drop_schema
 from insights.insight.retrieval import EMAIL_RE
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 async def _empty(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
