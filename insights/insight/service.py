@@ -1,10 +1,10 @@
 """One insight: switches → cache → retrieve → rules → model → citations → store → response.
 
-The hot path reads two rows by primary key (the account's and the deal's version counters) and
-answers from the cache when nothing the key covers has changed. Everything after that starts from
-the viewer's DealContext, which holds only what they may see, so nothing downstream (prompt, cache,
-stored insight, logs) can hold anything else. A model failure never reaches the caller: the
-insight degrades to data only and says why.
+The hot path reads the account's and the deal's version counters (one statement, columns only)
+and answers with the cache's stored JSON when nothing the key covers has changed. Everything after
+that starts from the viewer's DealContext, which holds only what they may see, so nothing
+downstream (prompt, cache, stored insight, logs) can hold anything else. A model failure never
+reaches the caller: the insight degrades to data only and says why.
 """
 
 from __future__ import annotations
@@ -109,18 +109,26 @@ class InsightService:
             self._deployment = await deployment_id(session)
         return self._deployment
 
-    def cache_key(self, viewer: Viewer, deal: Deal, account: Account, day: str, deployment: str) -> str:
+    def cache_key(
+        self,
+        viewer: Viewer,
+        timeline_version: int,
+        settings_version: int,
+        deal_id: str,
+        day: str,
+        deployment: str,
+    ) -> str:
         return "|".join(
             [
                 deployment,
                 viewer.portal_id,
-                deal.id,
+                deal_id,
                 viewer.user_id,
-                f"t{deal.timeline_version}",
+                f"t{timeline_version}",
                 # the version this viewer was resolved from, not the account's current one: a viewer
                 # resolved just before a permission change never files an entry under the new version
                 f"p{viewer.permissions_version}",
-                f"s{account.settings_version}",
+                f"s{settings_version}",
                 self.prompts.version,
                 self.llm.model if self.llm else "-",
                 self.mode,
@@ -138,30 +146,56 @@ class InsightService:
         now: datetime | None = None,
     ) -> Insight | None:
         """The viewer's insight on the deal, or None when they may not see it (→ 404)."""
+        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now)
+        return Insight.model_validate_json(answer) if isinstance(answer, str) else answer
+
+    async def insight_json(
+        self,
+        session: AsyncSession,
+        deal_id: str,
+        viewer: Viewer,
+        *,
+        refresh: bool = False,
+        now: datetime | None = None,
+    ) -> str | None:
+        """``insight_for`` as the JSON served: a cache hit is answered with the stored text as is."""
+        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now)
+        return answer.model_dump_json() if isinstance(answer, Insight) else answer
+
+    async def _answer(
+        self, session: AsyncSession, deal_id: str, viewer: Viewer, *, refresh: bool, now: datetime | None
+    ) -> Insight | str | None:
+        """The cached JSON on a hit, else the built insight; None when the viewer may not see the deal."""
         now = now or self.clock()
-        # the deal's version counter, read through the viewer's readable statement: a deal they
-        # may not see answers None here, before any cache or retrieval is consulted
+        # the version counters alone (one round trip on a hit), read through the viewer's readable
+        # statement: a deal they may not see answers None here, before any cache or retrieval is consulted
         row = (
             await session.execute(
-                select(Account, Deal)
+                select(Account.settings_version, Deal.timeline_version)
                 .join(Deal, Deal.portal_id == Account.id)
                 .where(Account.id == viewer.portal_id, Deal.id == deal_id, deal_readable(viewer))
             )
         ).first()
         if row is None:
             return None
-        account, deal = row
-        key = self.cache_key(viewer, deal, account, now.date().isoformat(), await self.deployment(session))
+        settings_version, timeline_version = row
+        day, deployment = now.date().isoformat(), await self.deployment(session)
+        key = self.cache_key(viewer, timeline_version, settings_version, deal_id, day, deployment)
         if not refresh and (hit := await self.cache.get(key)) is not None:
             metrics.CACHE.labels("hit").inc()
-            return Insight.model_validate_json(hit).model_copy(update={"cached": True})
+            return hit  # stored as served on a hit (cached=true): no parse, no re-serialisation
         metrics.CACHE.labels("miss").inc()
 
+        account = await session.get(Account, viewer.portal_id, populate_existing=True)
+        if account is None:
+            return None
+        if account.settings_version != settings_version:  # moved between the two reads: key the new one
+            key = self.cache_key(viewer, timeline_version, account.settings_version, deal_id, day, deployment)
         insight = await self._build(session, deal_id, viewer, account, now, refresh)
         if insight is not None:
             metrics.INSIGHTS.labels(insight.status, insight.reason or "").inc()
             if insight.reason != "model_unavailable":  # a failure is retried on the next request
-                await self.cache.set(key, insight.model_dump_json())
+                await self.cache.set(key, insight.model_copy(update={"cached": True}).model_dump_json())
         return insight
 
     async def _build(
