@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.core import metrics
@@ -101,6 +101,7 @@ class InsightService:
         self._deployment: str | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
         self.mode: CallMode = settings.model_call_mode  # validated by Settings: a bad value fails at start
+        self._statements: dict[int, tuple[Viewer, Select[int, int]]] = {}
 
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
@@ -169,13 +170,7 @@ class InsightService:
         now = now or self.clock()
         # the version counters alone (one round trip on a hit), read through the viewer's readable
         # statement: a deal they may not see answers None here, before any cache or retrieval is consulted
-        row = (
-            await session.execute(
-                select(Account.settings_version, Deal.timeline_version)
-                .join(Deal, Deal.portal_id == Account.id)
-                .where(Account.id == viewer.portal_id, Deal.id == deal_id, deal_readable(viewer))
-            )
-        ).first()
+        row = (await session.execute(self._versions_statement(viewer), {"deal_id": deal_id})).first()
         if row is None:
             return None
         settings_version, timeline_version = row
@@ -197,6 +192,22 @@ class InsightService:
             if insight.reason != "model_unavailable":  # a failure is retried on the next request
                 await self.cache.set(key, insight.model_copy(update={"cached": True}).model_dump_json())
         return insight
+
+    def _versions_statement(self, viewer: Viewer) -> Select[int, int]:
+        """The hit's one statement, built once per resolved viewer (the ViewerCache hands out one
+        object per user and permissions version): building the readable predicate cost more than
+        running it. The deal id is a bound parameter."""
+        if (memo := self._statements.get(id(viewer))) is not None and memo[0] is viewer:
+            return memo[1]
+        stmt = (
+            select(Account.settings_version, Deal.timeline_version)
+            .join(Deal, Deal.portal_id == Account.id)
+            .where(Account.id == viewer.portal_id, Deal.id == bindparam("deal_id"), deal_readable(viewer))
+        )
+        if len(self._statements) >= 10_000:
+            self._statements.clear()
+        self._statements[id(viewer)] = (viewer, stmt)  # holding the viewer keeps its id from being reused
+        return stmt
 
     async def _build(
         self,
