@@ -17,7 +17,7 @@ from insights.permissions.viewer import ViewerCache
 bearer = HTTPBearer(auto_error=False, description="A signed token: `insights token USER_ID`.")
 
 
-def bearer_claims(
+async def bearer_claims(  # async: an HMAC check is microseconds, a thread-pool hop is not
     settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> TokenClaims:
     if credentials is None or not credentials.credentials.strip():

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from insights.core.config import Settings
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:  # async: a sync one costs a thread-pool hop
     settings: Settings = request.app.state.settings  # app.state is untyped: name what create_app put there
     return settings
 

@@ -53,6 +53,14 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
+async def _migrate(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
 @app.command()
 def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
@@ -87,9 +95,27 @@ def demo(
 
 
 @app.command("serve")
-def serve_cmd(port: int = 8000, host: str = "127.0.0.1") -> None:
-    """Serve the API (creates the schema if missing)."""
-    _serve(get_settings(), host, port)
+def serve_cmd(
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    workers: Annotated[int, typer.Option(min=1, help="Processes (share a cache through REDIS_URL).")] = 1,
+    access_log: Annotated[bool, typer.Option(help="One log line per request.")] = True,
+) -> None:
+    """Serve the API (creates the schema if missing), settings from the environment."""
+    import uvicorn
+
+    settings = get_settings()  # fails here, once, on a bad environment
+    run(_migrate(settings))  # once, before the workers start: they would race on an empty database
+    # an app factory by import string: each worker process builds its own app from the environment
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=access_log,
+    )
 
 
 @app.command()

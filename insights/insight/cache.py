@@ -1,6 +1,6 @@
 """The insight cache: key → the insight's JSON as served. In-process LRU; Redis when ``REDIS_URL`` is set.
 
-The key (``pipeline.cache_key``) starts with the deployment id and holds the viewer and the version
+The key (``InsightService.cache_key``) starts with the deployment id and holds the viewer and the version
 counters, so an entry is served only to the viewer it was built for, by the deployment (database)
 that built it, and never after the deal's timeline, the account's permissions or settings changed:
 no invalidation messages are needed, stale keys simply stop being asked for and age out. The

@@ -1,10 +1,10 @@
 """One insight: switches → cache → retrieve → rules → model → citations → store → response.
 
-The hot path reads two rows by primary key (the account's and the deal's version counters) and
-answers from the cache when nothing the key covers has changed. Everything after that starts from
-the viewer's DealContext, which holds only what they may see, so nothing downstream (prompt, cache,
-stored insight, logs) can hold anything else. A model failure never reaches the caller: the
-insight degrades to data only and says why.
+The hot path reads the account's and the deal's version counters (one statement, columns only)
+and answers with the cache's stored JSON when nothing the key covers has changed. Everything after
+that starts from the viewer's DealContext, which holds only what they may see, so nothing
+downstream (prompt, cache, stored insight, logs) can hold anything else. A model failure never
+reaches the caller: the insight degrades to data only and says why.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.core import metrics
@@ -103,6 +103,7 @@ class InsightService:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
         self.mode: CallMode = settings.model_call_mode  # validated by Settings: a bad value fails at start
         self.rebuilds: Rebuilds | None = None  # the job queue, when background rebuilds run
+        self._statements: dict[int, tuple[Viewer, Select[int, int]]] = {}
 
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
@@ -111,18 +112,26 @@ class InsightService:
             self._deployment = await deployment_id(session)
         return self._deployment
 
-    def cache_key(self, viewer: Viewer, deal: Deal, account: Account, day: str, deployment: str) -> str:
+    def cache_key(
+        self,
+        viewer: Viewer,
+        timeline_version: int,
+        settings_version: int,
+        deal_id: str,
+        day: str,
+        deployment: str,
+    ) -> str:
         return "|".join(
             [
                 deployment,
                 viewer.portal_id,
-                deal.id,
+                deal_id,
                 viewer.user_id,
-                f"t{deal.timeline_version}",
+                f"t{timeline_version}",
                 # the version this viewer was resolved from, not the account's current one: a viewer
                 # resolved just before a permission change never files an entry under the new version
                 f"p{viewer.permissions_version}",
-                f"s{account.settings_version}",
+                f"s{settings_version}",
                 self.prompts.version,
                 self.llm.model if self.llm else "-",
                 self.mode,
@@ -132,29 +141,24 @@ class InsightService:
 
     async def _keyed(
         self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime
-    ) -> tuple[Account, str] | None:
-        """The account and the cache key, or None when the viewer may not see the deal."""
-        # the deal's version counter, read through the viewer's readable statement: a deal they
-        # may not see answers None here, before any cache or retrieval is consulted
-        row = (
-            await session.execute(
-                select(Account, Deal)
-                .join(Deal, Deal.portal_id == Account.id)
-                .where(Account.id == viewer.portal_id, Deal.id == deal_id, deal_readable(viewer))
-            )
-        ).first()
+    ) -> tuple[str, int, int, str, str] | None:
+        """The cache key with the versions and day it holds, or None when the viewer may not see the
+        deal. The version counters alone (one round trip on a hit), read through the viewer's readable
+        statement: a deal they may not see answers None here, before any cache or retrieval is consulted."""
+        row = (await session.execute(self._versions_statement(viewer), {"deal_id": deal_id})).first()
         if row is None:
             return None
-        account, deal = row
-        key = self.cache_key(viewer, deal, account, now.date().isoformat(), await self.deployment(session))
-        return account, key
+        settings_version, timeline_version = row
+        day, deployment = now.date().isoformat(), await self.deployment(session)
+        key = self.cache_key(viewer, timeline_version, settings_version, deal_id, day, deployment)
+        return key, settings_version, timeline_version, day, deployment
 
     async def is_cached(
         self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime
     ) -> bool | None:
         """Whether the viewer's insight at ``now`` is in the cache (None: they may not see the deal)."""
         keyed = await self._keyed(session, deal_id, viewer, now)
-        return None if keyed is None else await self.cache.get(keyed[1]) is not None
+        return None if keyed is None else await self.cache.get(keyed[0]) is not None
 
     async def insight_for(
         self,
@@ -169,25 +173,73 @@ class InsightService:
         """The viewer's insight on the deal, or None when they may not see it (→ 404). While a
         background rebuild of it is pending, a miss answers at once: stale or building (freshness).
         ``background`` is the rebuild itself."""
+        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now, background=background)
+        return Insight.model_validate_json(answer) if isinstance(answer, str) else answer
+
+    async def insight_json(
+        self,
+        session: AsyncSession,
+        deal_id: str,
+        viewer: Viewer,
+        *,
+        refresh: bool = False,
+        now: datetime | None = None,
+    ) -> str | None:
+        """``insight_for`` as the JSON served: a cache hit is answered with the stored text as is."""
+        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now)
+        return answer.model_dump_json() if isinstance(answer, Insight) else answer
+
+    async def _answer(
+        self,
+        session: AsyncSession,
+        deal_id: str,
+        viewer: Viewer,
+        *,
+        refresh: bool,
+        now: datetime | None,
+        background: bool = False,
+    ) -> Insight | str | None:
+        """The cached JSON on a hit, else the built insight; None when the viewer may not see the deal."""
         now = now or self.clock()
         keyed = await self._keyed(session, deal_id, viewer, now)
         if keyed is None:
             return None
-        account, key = keyed
+        key, settings_version, timeline_version, day, deployment = keyed
         if not refresh and (hit := await self.cache.get(key)) is not None:
             metrics.CACHE.labels("hit").inc()
-            return Insight.model_validate_json(hit).model_copy(update={"cached": True})
+            return hit  # stored as served on a hit (cached=true): no parse, no re-serialisation
         metrics.CACHE.labels("miss").inc()
+
+        account = await session.get(Account, viewer.portal_id, populate_existing=True)
+        if account is None:
+            return None
         rebuilds = None if refresh or background else self.rebuilds
         if rebuilds is not None and await rebuilds.pending(viewer.portal_id, deal_id, viewer.user_id):
             return await self._interim(session, deal_id, viewer, account, now)
-
+        if account.settings_version != settings_version:  # moved between the two reads: key the new one
+            key = self.cache_key(viewer, timeline_version, account.settings_version, deal_id, day, deployment)
         insight = await self._build(session, deal_id, viewer, account, now, refresh)
         if insight is not None:
             metrics.INSIGHTS.labels(insight.status, insight.reason or "").inc()
             if insight.reason != "model_unavailable":  # a failure is retried on the next request
-                await self.cache.set(key, insight.model_dump_json())
+                await self.cache.set(key, insight.model_copy(update={"cached": True}).model_dump_json())
         return insight
+
+    def _versions_statement(self, viewer: Viewer) -> Select[int, int]:
+        """The hit's one statement, built once per resolved viewer (the ViewerCache hands out one
+        object per user and permissions version): building the readable predicate cost more than
+        running it. The deal id is a bound parameter."""
+        if (memo := self._statements.get(id(viewer))) is not None and memo[0] is viewer:
+            return memo[1]
+        stmt = (
+            select(Account.settings_version, Deal.timeline_version)
+            .join(Deal, Deal.portal_id == Account.id)
+            .where(Account.id == viewer.portal_id, Deal.id == bindparam("deal_id"), deal_readable(viewer))
+        )
+        if len(self._statements) >= 10_000:
+            self._statements.clear()
+        self._statements[id(viewer)] = (viewer, stmt)  # holding the viewer keeps its id from being reused
+        return stmt
 
     async def _build(
         self,
