@@ -96,6 +96,8 @@ function render(insight) {
     (b.truncated ? " (newest 100 used)" : "") + (insight.model.name ? ` · ${insight.model.name}, prompt ${insight.model.prompt_version}` : "");
   $("feedback-form").hidden = true;
   $("thanks").hidden = true;
+  // a "building" answer is not stored (no id): nothing to give feedback on until the new insight
+  document.querySelector(".feedback").hidden = !insight.insight_id;
 }
 
 let poll = null;

@@ -95,12 +95,11 @@ async def run(settings: Settings, deals: int, workers: int) -> float:
     consumer = start_consumer(jobs, workers=workers, periodic=False)
     started = time.perf_counter()
     await jobs.after_change(P)
-    async with sm() as s:
-        while True:
-            hits = [await service.is_cached(s, d, viewer, service.clock()) for d in ids]
-            if all(hits):
-                break
-            await asyncio.sleep(0.05)
+    waiting = list(ids)
+    while waiting:  # poll lightly: a busy poll would compete with the workers for the database
+        await asyncio.sleep(0.25)
+        async with sm() as s:
+            waiting = [d for d in waiting if not await service.is_cached(s, d, viewer, service.clock())]
     seconds = time.perf_counter() - started
     await asyncio.to_thread(stop_consumer, consumer)
     jobs.close()

@@ -7,8 +7,16 @@ from typing import Annotated
 
 import typer
 
-from insights.cli.app import app, console
+from insights.cli.app import app, console, run
 from insights.core.config import get_settings
+from insights.core.db import make_engine
+from insights.core.migrate import upgrade
+
+
+async def _schema(url: str) -> None:
+    engine = make_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
 
 
 @app.command()
@@ -28,6 +36,7 @@ def worker(
         console.print("[red]INSIGHTS_JOBS is off:[/] set it to redis (with REDIS_URL) or sqlite")
         raise typer.Exit(2)
     logging.basicConfig(level=settings.log_level)
+    run(_schema(settings.database_url))  # the jobs read the tables the API would create
     jobs = Jobs(settings)
     console.print(f"Worker on the {settings.jobs} queue '{settings.jobs_name}' with {workers} threads")
     try:

@@ -30,6 +30,10 @@ class ModelFailed(Exception):
     """The model failed for a background rebuild: the engine retries it with backoff."""
 
 
+class RaceLost(Exception):
+    """Another evaluation of the user committed the same action first: the engine retries."""
+
+
 def day_start(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=UTC)
 
@@ -57,7 +61,8 @@ async def evaluate_user(st: State, portal_id: str, user_id: str, at: datetime) -
             await s.commit()
         except IntegrityError:
             await s.rollback()
-            raise
+            # not the driver's error: its message holds the row's values (why sentences name records)
+            raise RaceLost(f"user {user_id}: another evaluation stored the same action first") from None
         return f"created {len(result.created)}, expired {len(result.expired)}"
 
 

@@ -16,7 +16,6 @@ import respx
 from api.app import create_app
 from insights.core.config import Settings
 from insights.core.tokens import mint_token
-from insights.jobs.embedded import start_consumer, stop_consumer
 from tests.conftest import DEMO_NOW
 from tests.crm.helpers import change, demo_record
 from tests.http import ai_settings, auth
@@ -85,12 +84,10 @@ async def world_for(
         app = create_app(settings)
         app.state.insights.clock = lambda: DEMO_NOW
         async with app.router.lifespan_context(app):
-            app.state.jobs_consumer = start_consumer(app.state.jobs, workers=2, periodic=False)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
                 client.headers.update(auth(settings, ANA))
                 yield client, app, model
-            await asyncio.to_thread(stop_consumer, app.state.jobs_consumer)
 
 
 async def ask(client: httpx.AsyncClient, deal: str = DEAL) -> dict[str, Any]:
