@@ -53,22 +53,32 @@ class RedisCache:
         self.client = redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=1.0)
         self.ttl_s = ttl_s
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
+        self.quiet_until = 0.0
 
     async def get(self, key: str) -> str | None:
+        if time.monotonic() < self.quiet_until:
+            return None
         try:
             value = await self.client.get(f"insights:{key}")
         except self.errors as exc:
-            log.warning("insight cache unreachable (%s): a miss", type(exc).__name__)
+            self.down(exc)
             return None
         if not value:
             return None
         return value.decode() if isinstance(value, bytes) else value  # str if decode_responses
 
     async def set(self, key: str, value: str) -> None:
+        if time.monotonic() < self.quiet_until:
+            return
         try:
             await self.client.set(f"insights:{key}", value, ex=self.ttl_s)
         except self.errors as exc:
-            log.warning("insight cache unreachable (%s): not stored", type(exc).__name__)
+            self.down(exc)
+
+    def down(self, exc: Exception) -> None:
+        """Redis failed: answer without it for a few seconds instead of waiting on every request."""
+        self.quiet_until = time.monotonic() + 10.0
+        log.warning("insight cache unreachable (%s): answering without it for 10 s", type(exc).__name__)
 
 
 def make_cache(redis_url: str | None) -> InsightCache:

@@ -22,6 +22,10 @@ def start_consumer(jobs: Jobs, workers: int | None = None, periodic: bool = True
         max_delay=0.5,  # an idle SQLite queue is polled at most every half second
         flush_locks=jobs.settings.jobs == "sqlite",  # this process is the queue's only consumer
     )
+    if jobs.settings.jobs == "sqlite":
+        # this process is the SQLite queue's only consumer: locks and markers left by a previous
+        # run that stopped mid-job go (results too; nothing reads them after a restart)
+        jobs.huey.storage.flush_results()
     consumer.start()
     return consumer
 

@@ -33,6 +33,7 @@ from insights.jobs.runtime import Clock, Runtime, State
 
 log = logging.getLogger("insights.jobs")
 PENDING_TTL_S = 300.0  # a marker older than this is a lost job: the API builds on demand again
+QUIET_S = 10.0  # after the queue failed to answer, the API stops asking it for this long
 LOCK_TTL_S = 600  # a crashed worker's user lock frees itself (Redis)
 RETRIES, RETRY_BACKOFF = 3, 3.0  # model failures: retried after d, 3d, 9d (INSIGHTS_JOBS_RETRY_DELAY)
 
@@ -66,6 +67,7 @@ class Jobs:
         self.huey = make_huey(settings)
         self.runtime = Runtime(settings, cache, clock)
         self.clock = self.runtime.clock
+        self._quiet_until = 0.0
         self._register()
 
     # -- markers: a rebuild is pending for (deal, viewer) -----------------------------------------
@@ -78,9 +80,12 @@ class Jobs:
 
     async def pending(self, portal_id: str, deal_id: str, user_id: str) -> bool:
         """Whether a background rebuild of this viewer's insight is queued or running."""
+        if time.monotonic() < self._quiet_until:
+            return False
         try:
             return await asyncio.to_thread(self._peek, self._marker(portal_id, deal_id, user_id))
         except Exception as exc:  # whatever the queue's client raises: answer as without jobs
+            self._quiet_until = time.monotonic() + QUIET_S  # no connect timeout on every request
             log.warning("job queue unreachable (%s): building on demand", type(exc).__name__)
             return False
 
