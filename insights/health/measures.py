@@ -125,7 +125,7 @@ def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -
 
 def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
     """One GROUP BY over the companies' deals: a column per deal criterion."""
-    dc, d, st, h = m.DealCompany, m.Deal, m.PipelineStage, m.DealPropertyHistory
+    dc, d, st = m.DealCompany, m.Deal, m.PipelineStage
     wanted = [c for c in criteria if c.kind in DEAL_KINDS]
     if not wanted:
         return None
@@ -156,30 +156,8 @@ def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> An
         elif c.kind == "closed_lost_deals_last_n_days":
             lost = and_(st.is_closed.is_(True), st.is_won.is_(False))
             value = _count(and_(lost, d.close_date > clock.since(c.window_days), d.close_date <= clock.now))
-        else:  # deal_score_trend: current score − the first score of the window, over open deals
-            first = (
-                select(h.deal_id, func.min(h.timestamp).label("ts"))
-                .where(
-                    h.portal_id == portal_id,
-                    h.property == "hs_deal_score",
-                    h.timestamp >= clock.since(c.window_days),
-                    h.timestamp <= clock.now,
-                )
-                .group_by(h.deal_id)
-                .subquery(f"first_{c.key}")
-            )
-            base = h.__table__.alias(f"base_{c.key}")
-            q = q.outerjoin(first, first.c.deal_id == d.id).outerjoin(
-                base,
-                and_(
-                    base.c.portal_id == portal_id,
-                    base.c.deal_id == d.id,
-                    base.c.property == "hs_deal_score",
-                    base.c.timestamp == first.c.ts,
-                ),
-            )
-            delta = d.deal_score - number(base.c.value, clock.dialect)
-            value = func.avg(case((is_open, delta), else_=None))
+        else:  # deal_score_trend
+            q, value = _score_trend(q, portal_id, c, clock, is_open)
         cols.append(value.label(c.key))
     return q.add_columns(*cols).group_by(dc.company_id).subquery("deal_measures")
 
@@ -187,3 +165,67 @@ def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> An
 def renewal_measure(prop: str, clock: Clock) -> ColumnElement[Any]:
     """Days from today to the company's renewal date (negative once passed)."""
     return day_number(renewal_text(prop), clock.dialect) - today_number(clock.day, clock.dialect)
+
+
+def _score_at(portal_id: str, name: str, until: datetime | None) -> Any:
+    """(deal_id, ts): the newest hs_deal_score point (at or before ``until`` when given)."""
+    h = m.DealPropertyHistory
+    cond = [h.portal_id == portal_id, h.property == "hs_deal_score"]
+    if until is not None:
+        cond.append(h.timestamp <= until)
+    return (
+        select(h.deal_id, func.max(h.timestamp).label("ts")).where(*cond).group_by(h.deal_id).subquery(name)
+    )
+
+
+def _score_trend(
+    q: Any, portal_id: str, c: Criterion, clock: Clock, is_open: ColumnElement[bool]
+) -> tuple[Any, ColumnElement[Any]]:
+    """Average over the open deals of (score at ``now`` − score at the window's start), from the
+    deal-score history as it stood at ``now`` (so a past day is scored as it was). A deal with
+    no score before the window starts is compared with its first score inside it."""
+    d, h = m.Deal, m.DealPropertyHistory
+    since = clock.since(c.window_days)
+    points = []
+    for name, sub in (
+        ("now", _score_at(portal_id, f"{c.key}_now", clock.now)),
+        ("start", _score_at(portal_id, f"{c.key}_start", since)),
+    ):
+        value = h.__table__.alias(f"{c.key}_{name}_value")
+        q = q.outerjoin(sub, sub.c.deal_id == d.id).outerjoin(
+            value,
+            and_(
+                value.c.portal_id == portal_id,
+                value.c.deal_id == d.id,
+                value.c.property == "hs_deal_score",
+                value.c.timestamp == sub.c.ts,
+            ),
+        )
+        points.append(number(value.c.value, clock.dialect))
+    first = (
+        select(h.deal_id, func.min(h.timestamp).label("ts"))
+        .where(
+            h.portal_id == portal_id,
+            h.property == "hs_deal_score",
+            h.timestamp > since,
+            h.timestamp <= clock.now,
+        )
+        .group_by(h.deal_id)
+        .subquery(f"{c.key}_first")
+    )
+    first_value = h.__table__.alias(f"{c.key}_first_value")
+    q = q.outerjoin(first, first.c.deal_id == d.id).outerjoin(
+        first_value,
+        and_(
+            first_value.c.portal_id == portal_id,
+            first_value.c.deal_id == d.id,
+            first_value.c.property == "hs_deal_score",
+            first_value.c.timestamp == first.c.ts,
+        ),
+    )
+    newest = _score_at(portal_id, f"{c.key}_newest", None)
+    q = q.outerjoin(newest, newest.c.deal_id == d.id)
+    # today (no later point recorded) the deal's own current score; a past day, the history's
+    now_score = case((newest.c.ts > clock.now, points[0]), else_=func.coalesce(d.deal_score, points[0]))
+    start_score = func.coalesce(points[1], number(first_value.c.value, clock.dialect))
+    return q, func.avg(case((is_open, now_score - start_score), else_=None))
