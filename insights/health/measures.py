@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from insights.crm import models as m
@@ -48,29 +48,65 @@ class Clock:
         return self.now - timedelta(days=days)
 
 
-def company_activities(portal_id: str) -> Any:
-    """(company_id, activity_id): every activity logged on a company, its contacts or its deals."""
-    link, cc, dc = m.ActivityLink, m.ContactCompany, m.DealCompany
-    direct = select(link.object_id.label("company_id"), link.activity_id).where(
-        link.portal_id == portal_id, link.object_type == "company"
+def lookback_days(criteria: list[Criterion]) -> int:
+    """How far back the activity criteria look: their windows, and for the days since the last
+    activity its highest threshold (older than that earns the last band whatever the age)."""
+    days = [1]
+    for c in criteria:
+        if c.kind == "days_since_last_activity":
+            days.append(int(max(c.thresholds)) + 1)
+        elif c.kind in ACTIVITY_KINDS and c.kind != "overdue_high_priority_tasks":
+            days.append(c.window_days)
+    return max(days)
+
+
+def company_activities(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
+    """(company_id, activity columns) for every activity the criteria may count, logged on a
+    company, one of its contacts or one of its deals (each pair once).
+
+    Driven from the activities (the time index over the lookback, plus overdue open high-priority
+    tasks of any age) to their links, so scoring reads the recent part of the timeline only."""
+    a, link, cc, dc = m.Activity, m.ActivityLink, m.ContactCompany, m.DealCompany
+    since = clock.since(lookback_days(criteria))
+    cols = (a.id, a.type, a.occurred_at, a.email_direction, a.task_priority, a.task_status)
+    recent = select(*cols).where(
+        a.portal_id == portal_id, a.archived.is_(False), a.occurred_at > since, a.occurred_at <= clock.now
     )
-    via_contacts = (
-        select(cc.company_id, link.activity_id)
-        .join(
-            link,
-            and_(
-                link.portal_id == cc.portal_id, link.object_type == "contact", link.object_id == cc.contact_id
-            ),
+    parts = [recent]
+    if any(c.kind == "overdue_high_priority_tasks" for c in criteria):
+        parts.append(
+            select(*cols).where(
+                a.portal_id == portal_id,
+                a.archived.is_(False),
+                a.type == "task",
+                a.task_priority == "HIGH",
+                or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
+                a.occurred_at <= since,
+            )
         )
-        .where(cc.portal_id == portal_id)
+    acts = union_all(*parts).cte("scored_activities").prefix_with("MATERIALIZED")
+    names = ("id", "type", "occurred_at", "email_direction", "task_priority", "task_status")
+    # every link of those activities, in one pass driven from them (never from all the links)
+    links = (
+        select(link.object_type, link.object_id, *(acts.c[k] for k in names))
+        .select_from(acts)
+        .join(link, and_(link.portal_id == portal_id, link.activity_id == acts.c.id))
+        .cte("scored_links")
+        .prefix_with("MATERIALIZED")
+    )
+    picked = [links.c[k] for k in names]
+    direct = select(links.c.object_id.label("company_id"), *picked).where(links.c.object_type == "company")
+    via_contacts = (
+        select(cc.company_id, *picked)
+        .select_from(links)
+        .join(cc, and_(cc.portal_id == portal_id, cc.contact_id == links.c.object_id))
+        .where(links.c.object_type == "contact")
     )
     via_deals = (
-        select(dc.company_id, link.activity_id)
-        .join(
-            link,
-            and_(link.portal_id == dc.portal_id, link.object_type == "deal", link.object_id == dc.deal_id),
-        )
-        .where(dc.portal_id == portal_id)
+        select(dc.company_id, *picked)
+        .select_from(links)
+        .join(dc, and_(dc.portal_id == portal_id, dc.deal_id == links.c.object_id))
+        .where(links.c.object_type == "deal")
     )
     return union(direct, via_contacts, via_deals).subquery("company_activities")
 
@@ -81,20 +117,18 @@ def _count(cond: ColumnElement[bool]) -> ColumnElement[Any]:
 
 def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
     """One GROUP BY over the companies' activities: a column per activity criterion."""
-    ca = company_activities(portal_id)
-    a = m.Activity
+    if not any(c.kind in ACTIVITY_KINDS for c in criteria):
+        return None
+    a = company_activities(portal_id, criteria, clock).c
     now = clock.now
     cols: list[Any] = []
     for c in criteria:
         if c.kind not in ACTIVITY_KINDS:
             continue
-        since = clock.since(c.window_days)
-        window = and_(a.occurred_at > since, a.occurred_at <= now)
+        window = and_(a.occurred_at > clock.since(c.window_days), a.occurred_at <= now)
         value: ColumnElement[Any]
         if c.kind == "days_since_last_activity":
-            last = func.max(
-                case((and_(a.type.in_(TIMELINE), a.occurred_at <= now), a.occurred_at), else_=None)
-            )
+            last = func.max(case((a.type.in_(TIMELINE), a.occurred_at), else_=None))
             value = (literal(clock.now_epoch) - epoch(last, clock.dialect)) / 86400.0
         elif c.kind in ("meetings_last_n_days", "calls_last_n_days", "emails_last_n_days"):
             value = _count(and_(a.type == c.kind.split("s_", 1)[0], window))
@@ -102,7 +136,7 @@ def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -
             emails = and_(a.type == "email", window)
             inbound = _count(and_(emails, a.email_direction == "INCOMING_EMAIL"))
             value = cast(inbound, Float) * 100.0 / func.nullif(_count(emails), 0)
-        else:  # overdue_high_priority_tasks
+        else:  # overdue_high_priority_tasks (the only tasks older than the lookback that are read)
             value = _count(
                 and_(
                     a.type == "task",
@@ -112,15 +146,7 @@ def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -
                 )
             )
         cols.append(value.label(c.key))
-    if not cols:
-        return None
-    return (
-        select(ca.c.company_id, *cols)
-        .join(a, and_(a.portal_id == portal_id, a.id == ca.c.activity_id))
-        .where(a.archived.is_(False))
-        .group_by(ca.c.company_id)
-        .subquery("activity_measures")
-    )
+    return select(a.company_id, *cols).group_by(a.company_id).subquery("activity_measures")
 
 
 def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
