@@ -68,32 +68,24 @@ def company_activities(portal_id: str, criteria: list[Criterion], clock: Clock) 
     tasks of any age) to their links, so scoring reads the recent part of the timeline only."""
     a, link, cc, dc = m.Activity, m.ActivityLink, m.ContactCompany, m.DealCompany
     since = clock.since(lookback_days(criteria))
-    cols = (a.id, a.type, a.occurred_at, a.email_direction, a.task_priority, a.task_status)
-    recent = select(*cols).where(
-        a.portal_id == portal_id, a.archived.is_(False), a.occurred_at > since, a.occurred_at <= clock.now
-    )
-    parts = [recent]
-    if any(c.kind == "overdue_high_priority_tasks" for c in criteria):
-        parts.append(
-            select(*cols).where(
-                a.portal_id == portal_id,
-                a.archived.is_(False),
-                a.type == "task",
-                a.task_priority == "HIGH",
-                or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
-                a.occurred_at <= since,
-            )
+    cols = (link.object_type, link.object_id, a.id, a.type, a.occurred_at, a.email_direction)
+    cols += (a.task_priority, a.task_status)
+
+    def linked(*where: ColumnElement[bool]) -> Any:
+        return (
+            select(*cols)
+            .select_from(link)
+            .join(a, and_(a.portal_id == link.portal_id, a.id == link.activity_id))
+            .where(link.portal_id == portal_id, a.archived.is_(False), *where)
         )
-    acts = union_all(*parts).cte("scored_activities").prefix_with("MATERIALIZED")
+
+    parts = [linked(a.occurred_at > since, a.occurred_at <= clock.now)]
+    if any(c.kind == "overdue_high_priority_tasks" for c in criteria):
+        open_task = or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK))
+        parts.append(linked(a.type == "task", a.task_priority == "HIGH", open_task, a.occurred_at <= since))
+    # (link, activity) for every activity the criteria may count: the recent ones and old open tasks
+    links = union_all(*parts).cte("scored_links").prefix_with("MATERIALIZED")
     names = ("id", "type", "occurred_at", "email_direction", "task_priority", "task_status")
-    # every link of those activities, in one pass driven from them (never from all the links)
-    links = (
-        select(link.object_type, link.object_id, *(acts.c[k] for k in names))
-        .select_from(acts)
-        .join(link, and_(link.portal_id == portal_id, link.activity_id == acts.c.id))
-        .cte("scored_links")
-        .prefix_with("MATERIALIZED")
-    )
     picked = [links.c[k] for k in names]
     direct = select(links.c.object_id.label("company_id"), *picked).where(links.c.object_type == "company")
     via_contacts = (
