@@ -68,8 +68,8 @@ def company_activities(portal_id: str, criteria: list[Criterion], clock: Clock) 
     tasks of any age) to their links, so scoring reads the recent part of the timeline only."""
     a, link, cc, dc = m.Activity, m.ActivityLink, m.ContactCompany, m.DealCompany
     since = clock.since(lookback_days(criteria))
-    cols = (link.object_type, link.object_id, a.id, a.type, a.occurred_at, a.email_direction)
-    cols += (a.task_priority, a.task_status)
+    cols: tuple[Any, ...] = (link.object_type, link.object_id, a.id, a.type, a.occurred_at)
+    cols += (a.email_direction, a.task_priority, a.task_status)
 
     def linked(*where: ColumnElement[bool]) -> Any:
         return (
