@@ -64,8 +64,9 @@ def company_activities(portal_id: str, criteria: list[Criterion], clock: Clock) 
     """(company_id, activity columns) for every activity the criteria may count, logged on a
     company, one of its contacts or one of its deals (each pair once).
 
-    Driven from the activities (the time index over the lookback, plus overdue open high-priority
-    tasks of any age) to their links, so scoring reads the recent part of the timeline only."""
+    Only the criteria's lookback is read (plus open high-priority tasks overdue for longer), one
+    pass over (link, activity) materialized once, then mapped to companies through the contact and
+    deal associations: scoring cost follows the recent timeline, not its whole history."""
     a, link, cc, dc = m.Activity, m.ActivityLink, m.ContactCompany, m.DealCompany
     since = clock.since(lookback_days(criteria))
     cols: tuple[Any, ...] = (link.object_type, link.object_id, a.id, a.type, a.occurred_at)
