@@ -70,6 +70,7 @@ def demo(
     """Load the demo accounts (idempotent) into the configured database and serve the API."""
     from insights.core.tokens import mint_token
     from insights.crm.demo import demo_accounts
+    from insights.crm.demo_health import seed_database
 
     # The demo's own settings: dev endpoints for the widget, and a random signing key kept in the
     # user data dir (unless INSIGHTS_TOKEN_KEY is set) that ``insights token`` reads too.
@@ -77,6 +78,7 @@ def demo(
     with console.status("Loading the demo accounts…"):
         today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
         run(_import_docs(settings, demo_accounts(today)))
+        run(seed_database(settings.database_url, today))  # health profile + a month of snapshots
     url = f"http://{host}:{port}"
     console.print(f"[bold green]Demo loaded[/] into {settings.database_url}")
     table = Table("user id", "name", "role", title="Demo users (account 'demo')")

@@ -32,6 +32,10 @@ priority due today (13), c-202 re-engaged after lead ``l-2`` was disqualified (3
 assigned (1). Importer variety: epoch-ms times (``call-9001-1``, every 10th Globex note), v4
 association rows (``m-9001-2``, ``n-9001-1``), duplicate association pairs (9001 → co-9).
 
+Health (``demo_health.py``, profile ``demo-health``, a month of daily snapshots): co-9, co-12,
+co-13 Good; Contoso co-10 slid to Neutral as 9002's score fell (an alert for Ana); Fabrikam co-11
+At risk (deal 9003 gets ``company_at_risk``). Companies carry a ``renewal_date`` property.
+
 Users: 100 Dana (super admin), 101 Ana, 102 Ben (reps, UK), 103 Chloe (manager, EMEA: sees UK),
 104 Diego (rep, US), 105 Eve (rep, US, secondary team UK). ``demo-clinic`` has HIPAA mode on
 (201 super admin, 202 rep; deals demo-clinic-1/-2); ``demo-off`` has Customer Analysis off (301
@@ -44,6 +48,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from insights.crm import demo_texts as tx
+from insights.crm.demo_health import renewals
 from insights.crm.demo_people import REP, STAGES, owner, people, pipeline
 from insights.crm.demo_stories import CANARY, EMAIL_OF, day_of_ana, globex, stories
 
@@ -236,6 +241,7 @@ def demo_account(now: datetime) -> dict[str, Any]:
     stories(d)
     globex(d)
     day_of_ana(d)
+    renewals(d.doc, now)
     return d.doc
 
 

@@ -28,7 +28,7 @@ class CompanyHealth(BaseModel):
     profile_name: str
     score: float
     category: str  # at_risk | neutral | good
-    previous_score: float | None = None
+    recent_peak: float | None = None
     drop_alert_points: float | None = None
     criteria: list[CriterionPoints] = Field(default_factory=list)
 
@@ -65,7 +65,7 @@ async def company_health(
                 profile_name=profile.name,
                 score=score.score,
                 category=score.category,
-                previous_score=score.previous_score,
+                recent_peak=score.recent_peak,
                 drop_alert_points=profile.drop_alert_points,
                 criteria=criteria_points(profile, score.points),
             )

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union
+from sqlalchemy import Float, and_, case, cast, func, literal, or_, select, union, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from insights.crm import models as m
@@ -48,29 +48,58 @@ class Clock:
         return self.now - timedelta(days=days)
 
 
-def company_activities(portal_id: str) -> Any:
-    """(company_id, activity_id): every activity logged on a company, its contacts or its deals."""
-    link, cc, dc = m.ActivityLink, m.ContactCompany, m.DealCompany
-    direct = select(link.object_id.label("company_id"), link.activity_id).where(
-        link.portal_id == portal_id, link.object_type == "company"
-    )
-    via_contacts = (
-        select(cc.company_id, link.activity_id)
-        .join(
-            link,
-            and_(
-                link.portal_id == cc.portal_id, link.object_type == "contact", link.object_id == cc.contact_id
-            ),
+def lookback_days(criteria: list[Criterion]) -> int:
+    """How far back the activity criteria look: their windows, and for the days since the last
+    activity its highest threshold (older than that earns the last band whatever the age)."""
+    days = [1]
+    for c in criteria:
+        if c.kind == "days_since_last_activity":
+            days.append(int(max(c.thresholds)) + 1)
+        elif c.kind in ACTIVITY_KINDS and c.kind != "overdue_high_priority_tasks":
+            days.append(c.window_days)
+    return max(days)
+
+
+def company_activities(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
+    """(company_id, activity columns) for every activity the criteria may count, logged on a
+    company, one of its contacts or one of its deals (each pair once).
+
+    Only the criteria's lookback is read (plus open high-priority tasks overdue for longer), one
+    pass over (link, activity) materialized once, then mapped to companies through the contact and
+    deal associations: scoring cost follows the recent timeline, not its whole history."""
+    a, link, cc, dc = m.Activity, m.ActivityLink, m.ContactCompany, m.DealCompany
+    since = clock.since(lookback_days(criteria))
+    cols: tuple[Any, ...] = (link.object_type, link.object_id, a.id, a.type, a.occurred_at)
+    cols += (a.email_direction, a.task_priority, a.task_status)
+
+    def linked(*where: ColumnElement[bool]) -> Any:
+        return (
+            select(*cols)
+            .select_from(link)
+            .join(a, and_(a.portal_id == link.portal_id, a.id == link.activity_id))
+            .where(link.portal_id == portal_id, a.archived.is_(False), *where)
         )
-        .where(cc.portal_id == portal_id)
+
+    parts = [linked(a.occurred_at > since, a.occurred_at <= clock.now)]
+    if any(c.kind == "overdue_high_priority_tasks" for c in criteria):
+        open_task = or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK))
+        parts.append(linked(a.type == "task", a.task_priority == "HIGH", open_task, a.occurred_at <= since))
+    # (link, activity) for every activity the criteria may count: the recent ones and old open tasks
+    links = union_all(*parts).cte("scored_links").prefix_with("MATERIALIZED")
+    names = ("id", "type", "occurred_at", "email_direction", "task_priority", "task_status")
+    picked = [links.c[k] for k in names]
+    direct = select(links.c.object_id.label("company_id"), *picked).where(links.c.object_type == "company")
+    via_contacts = (
+        select(cc.company_id, *picked)
+        .select_from(links)
+        .join(cc, and_(cc.portal_id == portal_id, cc.contact_id == links.c.object_id))
+        .where(links.c.object_type == "contact")
     )
     via_deals = (
-        select(dc.company_id, link.activity_id)
-        .join(
-            link,
-            and_(link.portal_id == dc.portal_id, link.object_type == "deal", link.object_id == dc.deal_id),
-        )
-        .where(dc.portal_id == portal_id)
+        select(dc.company_id, *picked)
+        .select_from(links)
+        .join(dc, and_(dc.portal_id == portal_id, dc.deal_id == links.c.object_id))
+        .where(links.c.object_type == "deal")
     )
     return union(direct, via_contacts, via_deals).subquery("company_activities")
 
@@ -81,20 +110,18 @@ def _count(cond: ColumnElement[bool]) -> ColumnElement[Any]:
 
 def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
     """One GROUP BY over the companies' activities: a column per activity criterion."""
-    ca = company_activities(portal_id)
-    a = m.Activity
+    if not any(c.kind in ACTIVITY_KINDS for c in criteria):
+        return None
+    a = company_activities(portal_id, criteria, clock).c
     now = clock.now
     cols: list[Any] = []
     for c in criteria:
         if c.kind not in ACTIVITY_KINDS:
             continue
-        since = clock.since(c.window_days)
-        window = and_(a.occurred_at > since, a.occurred_at <= now)
+        window = and_(a.occurred_at > clock.since(c.window_days), a.occurred_at <= now)
         value: ColumnElement[Any]
         if c.kind == "days_since_last_activity":
-            last = func.max(
-                case((and_(a.type.in_(TIMELINE), a.occurred_at <= now), a.occurred_at), else_=None)
-            )
+            last = func.max(case((a.type.in_(TIMELINE), a.occurred_at), else_=None))
             value = (literal(clock.now_epoch) - epoch(last, clock.dialect)) / 86400.0
         elif c.kind in ("meetings_last_n_days", "calls_last_n_days", "emails_last_n_days"):
             value = _count(and_(a.type == c.kind.split("s_", 1)[0], window))
@@ -102,7 +129,7 @@ def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -
             emails = and_(a.type == "email", window)
             inbound = _count(and_(emails, a.email_direction == "INCOMING_EMAIL"))
             value = cast(inbound, Float) * 100.0 / func.nullif(_count(emails), 0)
-        else:  # overdue_high_priority_tasks
+        else:  # overdue_high_priority_tasks (the only tasks older than the lookback that are read)
             value = _count(
                 and_(
                     a.type == "task",
@@ -112,20 +139,12 @@ def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -
                 )
             )
         cols.append(value.label(c.key))
-    if not cols:
-        return None
-    return (
-        select(ca.c.company_id, *cols)
-        .join(a, and_(a.portal_id == portal_id, a.id == ca.c.activity_id))
-        .where(a.archived.is_(False))
-        .group_by(ca.c.company_id)
-        .subquery("activity_measures")
-    )
+    return select(a.company_id, *cols).group_by(a.company_id).subquery("activity_measures")
 
 
 def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> Any:
     """One GROUP BY over the companies' deals: a column per deal criterion."""
-    dc, d, st, h = m.DealCompany, m.Deal, m.PipelineStage, m.DealPropertyHistory
+    dc, d, st = m.DealCompany, m.Deal, m.PipelineStage
     wanted = [c for c in criteria if c.kind in DEAL_KINDS]
     if not wanted:
         return None
@@ -156,30 +175,8 @@ def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> An
         elif c.kind == "closed_lost_deals_last_n_days":
             lost = and_(st.is_closed.is_(True), st.is_won.is_(False))
             value = _count(and_(lost, d.close_date > clock.since(c.window_days), d.close_date <= clock.now))
-        else:  # deal_score_trend: current score − the first score of the window, over open deals
-            first = (
-                select(h.deal_id, func.min(h.timestamp).label("ts"))
-                .where(
-                    h.portal_id == portal_id,
-                    h.property == "hs_deal_score",
-                    h.timestamp >= clock.since(c.window_days),
-                    h.timestamp <= clock.now,
-                )
-                .group_by(h.deal_id)
-                .subquery(f"first_{c.key}")
-            )
-            base = h.__table__.alias(f"base_{c.key}")
-            q = q.outerjoin(first, first.c.deal_id == d.id).outerjoin(
-                base,
-                and_(
-                    base.c.portal_id == portal_id,
-                    base.c.deal_id == d.id,
-                    base.c.property == "hs_deal_score",
-                    base.c.timestamp == first.c.ts,
-                ),
-            )
-            delta = d.deal_score - number(base.c.value, clock.dialect)
-            value = func.avg(case((is_open, delta), else_=None))
+        else:  # deal_score_trend
+            q, value = _score_trend(q, portal_id, c, clock, is_open)
         cols.append(value.label(c.key))
     return q.add_columns(*cols).group_by(dc.company_id).subquery("deal_measures")
 
@@ -187,3 +184,67 @@ def deal_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -> An
 def renewal_measure(prop: str, clock: Clock) -> ColumnElement[Any]:
     """Days from today to the company's renewal date (negative once passed)."""
     return day_number(renewal_text(prop), clock.dialect) - today_number(clock.day, clock.dialect)
+
+
+def _score_at(portal_id: str, name: str, until: datetime | None) -> Any:
+    """(deal_id, ts): the newest hs_deal_score point (at or before ``until`` when given)."""
+    h = m.DealPropertyHistory
+    cond = [h.portal_id == portal_id, h.property == "hs_deal_score"]
+    if until is not None:
+        cond.append(h.timestamp <= until)
+    return (
+        select(h.deal_id, func.max(h.timestamp).label("ts")).where(*cond).group_by(h.deal_id).subquery(name)
+    )
+
+
+def _score_trend(
+    q: Any, portal_id: str, c: Criterion, clock: Clock, is_open: ColumnElement[bool]
+) -> tuple[Any, ColumnElement[Any]]:
+    """Average over the open deals of (score at ``now`` − score at the window's start), from the
+    deal-score history as it stood at ``now`` (so a past day is scored as it was). A deal with
+    no score before the window starts is compared with its first score inside it."""
+    d, h = m.Deal, m.DealPropertyHistory
+    since = clock.since(c.window_days)
+    points = []
+    for name, sub in (
+        ("now", _score_at(portal_id, f"{c.key}_now", clock.now)),
+        ("start", _score_at(portal_id, f"{c.key}_start", since)),
+    ):
+        value = h.__table__.alias(f"{c.key}_{name}_value")
+        q = q.outerjoin(sub, sub.c.deal_id == d.id).outerjoin(
+            value,
+            and_(
+                value.c.portal_id == portal_id,
+                value.c.deal_id == d.id,
+                value.c.property == "hs_deal_score",
+                value.c.timestamp == sub.c.ts,
+            ),
+        )
+        points.append(number(value.c.value, clock.dialect))
+    first = (
+        select(h.deal_id, func.min(h.timestamp).label("ts"))
+        .where(
+            h.portal_id == portal_id,
+            h.property == "hs_deal_score",
+            h.timestamp > since,
+            h.timestamp <= clock.now,
+        )
+        .group_by(h.deal_id)
+        .subquery(f"{c.key}_first")
+    )
+    first_value = h.__table__.alias(f"{c.key}_first_value")
+    q = q.outerjoin(first, first.c.deal_id == d.id).outerjoin(
+        first_value,
+        and_(
+            first_value.c.portal_id == portal_id,
+            first_value.c.deal_id == d.id,
+            first_value.c.property == "hs_deal_score",
+            first_value.c.timestamp == first.c.ts,
+        ),
+    )
+    newest = _score_at(portal_id, f"{c.key}_newest", None)
+    q = q.outerjoin(newest, newest.c.deal_id == d.id)
+    # today (no later point recorded) the deal's own current score; a past day, the history's
+    now_score = case((newest.c.ts > clock.now, points[0]), else_=func.coalesce(d.deal_score, points[0]))
+    start_score = func.coalesce(points[1], number(first_value.c.value, clock.dialect))
+    return q, func.avg(case((is_open, now_score - start_score), else_=None))

@@ -52,8 +52,8 @@ class HealthScore(Base):
     score: Mapped[float] = mapped_column(Float)
     category: Mapped[str] = mapped_column(String(16))
     points: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
-    # the score of the newest earlier day's snapshot: a sharp fall is a deal-insight risk too
-    previous_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # the highest score of the 14 days' snapshots before today: a sharp fall is a deal-insight risk
+    recent_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_health_scores_category", "portal_id", "profile_id", "category"),)

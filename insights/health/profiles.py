@@ -3,7 +3,8 @@
 A criterion's value ``v`` earns ``points[i]`` where ``i`` is the number of thresholds ``t`` with
 ``t <= v`` (``thresholds`` strictly ascending, one more points than thresholds): with thresholds
 ``[7, 30]`` and points ``[100, 50, 0]``, 6 days earns 100, exactly 7 earns 50, exactly 30 earns 0.
-A record with no value (no activity ever, no renewal date) earns ``missing_points``. The score is
+A record with no value (no email to share out, no renewal date) earns ``missing_points``; for
+the days since the last activity, none within its highest threshold earns the last band. The score is
 the weighted mean of the points (0–100); At risk below ``at_risk_below``, Good from ``good_from``.
 """
 

@@ -91,6 +91,7 @@ async def recompute_profile(
         ).all()
     }
     previous = await _previous_snapshot(session, profile, day)
+    peaks = await _recent_peaks(session, profile, now)
     changed = {s.record_id for s in scored if current.get(s.record_id) != (s.score, s.category)}
     gone = set(current) - {s.record_id for s in scored}  # archived since: no score, no risk
     for ids in chunks(sorted(gone)):
@@ -108,7 +109,7 @@ async def recompute_profile(
                 "score": s.score,
                 "category": s.category,
                 "points": s.points,
-                "previous_score": previous[s.record_id][0] if s.record_id in previous else None,
+                "recent_peak": peaks.get(s.record_id),
                 "computed_at": now,
             }
             for s in scored
@@ -157,6 +158,23 @@ async def _previous_snapshot(
         )
     ).all()
     return {r.record_id: (r.score, r.category, dict(r.points or {})) for r in rows}
+
+
+async def _recent_peaks(session: AsyncSession, profile: HealthProfile, now: datetime) -> dict[str, float]:
+    """Each record's highest snapshot score over the ``ALERT_DAYS`` days before ``now``'s day."""
+    snap = HealthSnapshot
+    day, since = now.date().isoformat(), (now - timedelta(days=ALERT_DAYS)).date().isoformat()
+    rows = await session.execute(
+        select(snap.record_id, func.max(snap.score))
+        .where(
+            snap.portal_id == profile.portal_id,
+            snap.profile_id == profile.id,
+            snap.day >= since,
+            snap.day < day,
+        )
+        .group_by(snap.record_id)
+    )
+    return {r[0]: float(r[1]) for r in rows.all()}
 
 
 def moved_criteria(before: dict[str, float], after: dict[str, float]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, case, cast, literal, select
+from sqlalchemy import Float, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -25,6 +25,15 @@ from insights.health.measures import (
 )
 from insights.health.models import HealthProfile
 from insights.health.profiles import Criterion, category_of
+
+COUNTS = {
+    "meetings_last_n_days",
+    "calls_last_n_days",
+    "emails_last_n_days",
+    "overdue_high_priority_tasks",
+    "open_deals",
+    "closed_lost_deals_last_n_days",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,10 @@ def scoring_statement(portal_id: str, profile: HealthProfile, clock: Clock) -> A
         else:  # days_until_renewal (validated: the profile names its property)
             assert profile.renewal_property is not None
             value = renewal_measure(profile.renewal_property, clock)
+        if c.kind == "days_since_last_activity":  # none within the lookback: the last band
+            value = func.coalesce(value, literal(max(c.thresholds)))
+        elif c.kind in COUNTS:  # a company with nothing to count counts zero (not "missing")
+            value = func.coalesce(value, literal(0))
         pts = points_case(value, c)
         q = q.add_columns(pts.label(f"p_{c.key}"))
         weighted.append(pts * c.weight)

@@ -48,9 +48,7 @@ async def deal_context(
     """What ``viewer`` may see of the deal, or None when they may not see the deal (→ 404)."""
     now = now or datetime.now(UTC)
     p = viewer.portal_id
-    deal = (
-        await session.execute(select(m.Deal).where(m.Deal.id == deal_id, deal_readable(viewer)))
-    ).scalar()
+    deal = (await session.execute(select(m.Deal).where(m.Deal.id == deal_id, deal_readable(viewer)))).scalar()
     if deal is None:
         return None
 

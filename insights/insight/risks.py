@@ -193,14 +193,14 @@ def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
 
 def company_at_risk(ctx: DealContext) -> list[Risk]:
     """A visible company At risk, or whose health score fell by more than its profile's drop
-    points since the previous snapshot; linked to the criteria that cost it most (points only)."""
+    points from its peak of the last 14 days; linked to the criteria that cost it most (points only)."""
     out: list[Risk] = []
     for company in ctx.companies:  # only companies the viewer may see reach the context
         for h in company.health:
             fell = (
-                h.previous_score is not None
+                h.recent_peak is not None
                 and h.drop_alert_points is not None
-                and h.previous_score - h.score > h.drop_alert_points
+                and h.recent_peak - h.score > h.drop_alert_points
             )
             if h.category != "at_risk" and not fell:
                 continue
@@ -208,7 +208,7 @@ def company_at_risk(ctx: DealContext) -> list[Risk]:
             weakest = [c for c in weakest if c.points < 100]
             why = ", ".join(f"{c.label} ({c.points:g} of 100 points)" for c in weakest)
             state = "is At risk" if h.category == "at_risk" else "fell sharply"
-            move = f"fell from {h.previous_score:g} to {h.score:g}" if fell else f"is {h.score:g}"
+            move = f"fell from {h.recent_peak:g} to {h.score:g}" if fell else f"is {h.score:g}"
             text = f"{company.name} {state}: health score ({h.profile_name}) {move}."
             out.append(
                 Risk(

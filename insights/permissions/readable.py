@@ -89,10 +89,6 @@ def activity_readable(
     )
 
 
-
-
-
-
 def timeline_links(viewer: Viewer) -> CompoundSelect[str, str]:
     """(deal_id, activity_id) for every readable deal and every activity that reaches it by a path
     the viewer may follow: linked to the deal itself, or to one of its readable contacts or

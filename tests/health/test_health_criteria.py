@@ -27,20 +27,22 @@ async def test_days_since_last_activity_at_its_thresholds(w: World) -> None:
     w.company("viacontact")
     w.act("email", "contact:c1", ago(1))
     got = await points_of(w, crit("days_since_last_activity", [7, 30], [100, 50, 0], missing_points=5))
-    # exactly 7 days earns the middle band, a second less the top; a future activity is no activity
-    assert got == {"at": 50, "below": 100, "far": 0, "future": 5, "none": 5, "viacontact": 100}
+    # exactly 7 days earns the middle band, a second less the top; none (a future activity is
+    # none yet) within the highest threshold earns the last band
+    assert got == {"at": 50, "below": 100, "far": 0, "future": 0, "none": 0, "viacontact": 100}
 
 
 async def test_meetings_in_the_window_at_the_threshold(w: World) -> None:
     w.company("two")
     w.company("one")
     w.company("edge")  # one inside, one exactly 30 days ago (outside the window)
+    w.company("nothing")  # no activity at all: zero meetings, not "missing"
     for cid, times in (("two", [1, 29]), ("one", [2]), ("edge", [3, 30])):
         for d in times:
             w.act("meeting", f"company:{cid}", ago(d))
     w.act("call", "company:one", ago(1))  # another type does not count
-    got = await points_of(w, crit("meetings_last_n_days", [2], [0, 100], window_days=30))
-    assert got == {"two": 100, "one": 0, "edge": 0}
+    got = await points_of(w, crit("meetings_last_n_days", [1, 2], [10, 50, 100], missing_points=99))
+    assert got == {"two": 100, "one": 50, "edge": 50, "nothing": 10}
 
 
 async def test_calls_and_emails_count_through_deals(w: World) -> None:

@@ -60,7 +60,7 @@ def upgrade() -> None:
             sa.Column("score", sa.Float(), nullable=False),
             sa.Column("category", sa.String(length=16), nullable=False),
             sa.Column("points", sa.JSON(), nullable=False),
-            sa.Column("previous_score", sa.Float(), nullable=True),
+            sa.Column("recent_peak", sa.Float(), nullable=True),
             sa.Column("computed_at", _ts(), nullable=False),
             sa.PrimaryKeyConstraint("portal_id", "profile_id", "record_id", name=op.f("pk_health_scores")),
         )
