@@ -49,6 +49,31 @@ class WrkResult:
     p99_ms: float
     requests: int
     bad: int  # non-2xx answers and socket errors
+    cpu_ms_per_req: float = 0.0  # the server's processes: steadier than req/s on shared cores
+
+
+def tree_cpu_s(root: int) -> float:
+    """User + system CPU seconds of ``root`` and its descendants (uvicorn's workers), from /proc."""
+    parent: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # exited meanwhile
+            continue
+        parent[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
+
+    def under(pid: int) -> bool:
+        while pid > 1:
+            if pid == root:
+                return True
+            pid = parent.get(pid, 0)
+        return False
+
+    return sum(t for pid, t in ticks.items() if under(pid)) / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(text: str) -> float:
@@ -90,7 +115,10 @@ def wrk_script(tokens: dict[str, str], path: Path) -> None:
     )
 
 
-def run_wrk(base: str, script: Path, threads: int, connections: int, seconds: float) -> WrkResult:
+def run_wrk(
+    base: str, script: Path, threads: int, connections: int, seconds: float, server: int
+) -> WrkResult:
+    cpu = tree_cpu_s(server)
     out = subprocess.run(
         [
             "wrk",
@@ -106,7 +134,9 @@ def run_wrk(base: str, script: Path, threads: int, connections: int, seconds: fl
         capture_output=True,
         text=True,
     ).stdout
-    return parse_wrk(out)
+    result = parse_wrk(out)
+    result.cpu_ms_per_req = (tree_cpu_s(server) - cpu) * 1000 / max(result.requests, 1)
+    return result
 
 
 async def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
@@ -212,8 +242,8 @@ async def main(a: argparse.Namespace) -> None:
                     r.raise_for_status()
                 bodies[f"{d} {tokens[u]}"] = r.text
         # a short warm-up so every worker has resolved its viewers and opened its connections
-        run_wrk(base, script, a.threads, a.connections, 2)
-        real = run_wrk(base, script, a.threads, a.connections, a.seconds)
+        run_wrk(base, script, a.threads, a.connections, 2, server.pid)
+        real = run_wrk(base, script, a.threads, a.connections, a.seconds, server.pid)
         if a.feedback:
             await feedback_burst(base, tokens["101"], a.connections, a.feedback, settings)
     finally:
@@ -228,19 +258,29 @@ async def main(a: argparse.Namespace) -> None:
     floor_base = f"http://127.0.0.1:{a.port + 1}"
     try:
         await wait_ready(floor_base, floor_proc)
-        run_wrk(floor_base, script, a.threads, a.connections, 2)
-        floor = run_wrk(floor_base, script, a.threads, a.connections, a.seconds)
+        run_wrk(floor_base, script, a.threads, a.connections, 2, floor_proc.pid)
+        floor = run_wrk(floor_base, script, a.threads, a.connections, a.seconds, floor_proc.pid)
     finally:
         stop(floor_proc)
 
     size = sum(len(b) for b in bodies.values()) / len(bodies)
     title = f"wrk -t{a.threads} -c{a.connections} -d{a.seconds:.0f}s, {label}, {size / 1000:.1f} KB bodies"
     print(title)
-    for name, r in (("cached insight (insights serve)", real), ("floor (bare FastAPI, same bytes)", floor)):
-        show(f"  {name}", {"req_per_s": r.req_per_s, "p50_ms": r.p50_ms, "p99_ms": r.p99_ms, "bad": r.bad})
+    for name, res in (("cached insight (insights serve)", real), ("floor (bare FastAPI, same bytes)", floor)):
+        figures = {
+            "req_per_s": res.req_per_s,
+            "p50_ms": res.p50_ms,
+            "p99_ms": res.p99_ms,
+            "cpu_ms_per_req": res.cpu_ms_per_req,
+        }
+        show(f"  {name}", {**figures, "bad": res.bad})
     show(
         "  ratio served/floor",
-        {"req_per_s": real.req_per_s / floor.req_per_s, "p99": real.p99_ms / floor.p99_ms},
+        {
+            "req_per_s": real.req_per_s / floor.req_per_s,
+            "p99": real.p99_ms / floor.p99_ms,
+            "cpu_per_req": real.cpu_ms_per_req / floor.cpu_ms_per_req,
+        },
     )
     if real.bad or floor.bad:
         raise SystemExit(f"non-2xx answers or socket errors: server {real.bad}, floor {floor.bad}")

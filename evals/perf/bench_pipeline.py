@@ -2,8 +2,9 @@
 
     python -m evals.perf.bench_pipeline [--delay 0.3] [--runs 10]
 
-1. input tokens per insight for the 200-activity deal: ours (packed, per call) vs a naive prompt
-   that pastes the whole visible timeline;
+1. input tokens per insight for the 240-activity deal: ours (packed, per call) vs a naive prompt
+   that pastes the whole visible timeline; then the same with its emails as a mail client stores
+   them (quoted thread, signature, disclaimer), which ``insights/insight/clean.py`` strips;
 2. cold latency (cache bypassed): three concurrent section calls vs one combined call;
 3. cached latency through the API (in-process ASGI client), p50/p99.
 """
@@ -33,12 +34,52 @@ from insights.crm.demo import demo_accounts  # noqa: E402
 from insights.crm.importer import import_records  # noqa: E402
 from insights.crm.reader import iter_document  # noqa: E402
 from insights.insight.budget import count_tokens, naive_prompt, pack  # noqa: E402
+from insights.insight.context import DealContext  # noqa: E402
 from insights.insight.prompts import SECTIONS, load_prompts  # noqa: E402
 from insights.insight.retrieval import deal_context  # noqa: E402
 from insights.insight.service import InsightService, build_messages  # noqa: E402
 from insights.permissions import load_viewer  # noqa: E402
 
 DEALS = ["9001", "9002", "9003", "9005"]
+SIGNATURE = "\n\nBest regards,\n{name}\nGlobex | Head of IT\n+1 555 0100 | globex.example"
+DISCLAIMER = (
+    "\n\nCONFIDENTIALITY NOTICE: This email and any attachments are confidential and intended solely for "
+    "the addressee. If you received it in error, notify the sender and delete it."
+)
+
+
+def with_mail_noise(ctx: DealContext) -> DealContext:
+    """The deal's emails as a mail client stores them: header lines, a signature, the earlier
+    message of the thread quoted under ``On … wrote:``, a disclaimer (the demo's are bare prose)."""
+    emails = [a for a in ctx.activities if a.type == "email"]
+    earlier = {a.id: b for a, b in zip(emails, emails[1:], strict=False)}  # newest first: next = older
+    out = []
+    for a in ctx.activities:
+        if a.type == "email" and a.body:
+            prev = earlier.get(a.id)
+            quoted = ""
+            if prev is not None and prev.body:
+                quoted = (
+                    f"\n\nOn {prev.occurred_at:%a, %d %b %Y at %H:%M}, {prev.from_email} wrote:\n"
+                    + "\n".join(
+                        f"> {line}" for line in (prev.body + SIGNATURE.format(name="Mona")).splitlines()
+                    )
+                )
+            head = f"From: {a.from_email}\nSubject: {a.title or ''}\n"
+            a = a.model_copy(
+                update={"body": head + a.body + SIGNATURE.format(name="Hank") + quoted + DISCLAIMER}
+            )
+        out.append(a)
+    return ctx.model_copy(update={"activities": out})
+
+
+def combined_tokens(text: str) -> int:
+    prompts = load_prompts()
+    return count_tokens(
+        " ".join(
+            m["content"] for m in build_messages(prompts, "en", text, prompts.combined.format(recent_ids="x"))
+        )
+    )
 
 
 async def main(delay: float, runs: int, port: int) -> None:
@@ -93,6 +134,13 @@ async def main(delay: float, runs: int, port: int) -> None:
         show("input tokens (tiktoken), mode=sections", {"total": sum(per_call.values()), **per_call})
         show("input tokens (tiktoken), mode=combined", {"total": combined})
         show("input tokens (tiktoken), naive whole timeline", {"total": naive})
+        show("combined / naive", {"ratio": combined / naive})
+        noisy_naive = count_tokens(naive_prompt(with_mail_noise(everything)))
+        noisy = combined_tokens(pack(with_mail_noise(ctx), 24_000).text)
+        show(
+            "same, emails with quotes/signatures/disclaimers",
+            {"combined": noisy, "naive": noisy_naive, "ratio": noisy / noisy_naive},
+        )
 
     for mode in ("sections", "combined"):  # 2. cold latency
         service = InsightService(base.model_copy(update={"model_call_mode": mode}))

@@ -80,10 +80,25 @@ async def main(url: str, account: str, samples: int, seed: int) -> None:
 
 
 async def explain(sm, dialect: str, account: str, deal_id: str, roles: dict[str, list[str]]) -> None:  # type: ignore[no-untyped-def]
-    """The plan of the timeline query, captured from the statement deal_context really runs."""
+    """The plan of the timeline query for the busiest deal, per role, captured from the statement
+    deal_context really runs, for the first viewer of the role who may see the deal (a viewer who
+    may not see it never reaches the timeline query: the plan printed nothing before)."""
+    for role, ids in roles.items():
+        for user_id in ids[:20]:
+            lines = await _plan(sm, dialect, account, deal_id, user_id)
+            if lines is not None:
+                print(f"\nplan of the timeline query, busiest deal {deal_id}, {role} ({user_id}):")
+                for line in lines:
+                    print("  " + line)
+                break
+        else:
+            print(f"\n{role}: none of the first 20 viewers may see deal {deal_id}")
+
+
+async def _plan(sm, dialect: str, account: str, deal_id: str, user_id: str) -> list[str] | None:  # type: ignore[no-untyped-def]
     captured: list[tuple[str, object]] = []
     async with sm() as s:
-        viewer = await load_viewer(s, account, (roles["rep (team/owned)"] or roles["admin (all)"])[0])
+        viewer = await load_viewer(s, account, user_id)
         conn = await s.connection()
 
         def grab(conn_, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
@@ -91,23 +106,20 @@ async def explain(sm, dialect: str, account: str, deal_id: str, roles: dict[str,
                 captured.append((statement, parameters))
 
         event.listen(conn.sync_connection, "before_cursor_execute", grab)
-        await deal_context(s, deal_id, viewer)
-        event.remove(conn.sync_connection, "before_cursor_execute", grab)
+        try:
+            await deal_context(s, deal_id, viewer)
+        finally:
+            event.remove(conn.sync_connection, "before_cursor_execute", grab)
         if not captured:
-            return
+            return None
         statement, params = captured[0]
-        prefix = "EXPLAIN ANALYZE " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
         raw = await conn.get_raw_connection()
         driver = raw.driver_connection
         if dialect == "postgresql":
-            rows = await driver.fetch(prefix + statement, *params)
-            lines = [r[0] for r in rows]
-        else:
-            cursor = await driver.execute(prefix + statement, params)
-            lines = [str(r[-1]) for r in await cursor.fetchall()]
-        print("\nplan of the timeline query (busiest deal):")
-        for line in lines:
-            print("  " + line)
+            rows = await driver.fetch("EXPLAIN (ANALYZE, BUFFERS) " + statement, *params)
+            return [r[0] for r in rows]
+        cursor = await driver.execute("EXPLAIN QUERY PLAN " + statement, params)
+        return [str(r[-1]) for r in await cursor.fetchall()]
 
 
 if __name__ == "__main__":

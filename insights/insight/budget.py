@@ -1,7 +1,8 @@
 """Fit a DealContext into the model's context budget with tiktoken: newest first, whole headers.
 
-Each activity becomes a header line (id, type, time, title, who) and its text fenced between
-``<<<DATA`` and ``DATA>>>``, so the model can tell data from instructions. Long bodies are trimmed
+Each activity becomes a header line (id, type, time, title, who) and its text, cleaned of quoted
+replies, signatures and disclaimers (``clean.py``), fenced between ``<<<DATA`` and ``DATA>>>``, so
+the model can tell data from instructions. Long bodies are trimmed
 first; an activity that still does not fit is left out with everything older, and the result says
 ``truncated``. A header (which carries the id the model must cite) is never cut.
 """
@@ -14,6 +15,7 @@ from functools import lru_cache
 
 import tiktoken
 
+from insights.insight.clean import clean_body
 from insights.insight.context import ActivityItem, DealContext
 
 log = logging.getLogger("insights.insight.budget")
@@ -111,9 +113,7 @@ def render_activity(a: ActivityItem, body_chars: int = BODY_CHARS) -> str:
     if a.type == "call" and (a.call_status or a.call_disposition):
         parts.append(f"call: {a.call_status or ''} {a.call_disposition or ''}".strip())
     header = " | ".join(parts)
-    body = (a.body or "").strip()
-    if len(body) > body_chars:
-        body = body[:body_chars].rsplit(" ", 1)[0] + " …[trimmed]"
+    body = clean_body(a.body, body_chars)  # quoted replies, signatures, disclaimers out; cut with a marker
     return header + ("\n" + _fence(body) if body else "")
 
 

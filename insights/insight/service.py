@@ -16,9 +16,10 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from enum import Enum
 
 from pydantic import BaseModel
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.core import metrics
@@ -64,6 +65,15 @@ LANGUAGES = {
     "nl": "Dutch",
     "ja": "Japanese",
 }
+
+
+class Stale(Enum):
+    """The guessed viewer's permissions version is not the account's: resolve it again."""
+
+    VIEWER = "stale viewer"
+
+
+STALE = Stale.VIEWER
 OUTPUT_RESERVE = 1200  # tokens kept free for the answer
 MAX_CONTEXT_TOKENS = 24_000  # more rarely helps and always costs
 
@@ -103,7 +113,7 @@ class InsightService:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
         self.mode: CallMode = settings.model_call_mode  # validated by Settings: a bad value fails at start
         self.rebuilds: Rebuilds | None = None  # the job queue, when background rebuilds run
-        self._statements: dict[int, tuple[Viewer, Select[int, int]]] = {}
+        self._statements: dict[int, tuple[Viewer, Select[int, int, int | None]]] = {}
 
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
@@ -140,15 +150,21 @@ class InsightService:
         )
 
     async def _keyed(
-        self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime
-    ) -> tuple[str, int, int, str, str] | None:
+        self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime, *, confirm: bool = False
+    ) -> tuple[str, int, int, str, str] | Stale | None:
         """The cache key with the versions and day it holds, or None when the viewer may not see the
         deal. The version counters alone (one round trip on a hit), read through the viewer's readable
-        statement: a deal they may not see answers None here, before any cache or retrieval is consulted."""
+        predicate: a deal they may not see has no timeline version here, before any cache or
+        retrieval is consulted. ``confirm``: ``STALE`` when the account's permissions version is no
+        longer the viewer's (the predicate was the old viewer's: nothing it read is used)."""
         row = (await session.execute(self._versions_statement(viewer), {"deal_id": deal_id})).first()
-        if row is None:
+        if row is None:  # no such account
             return None
-        settings_version, timeline_version = row
+        permissions_version, settings_version, timeline_version = row
+        if confirm and permissions_version != viewer.permissions_version:
+            return STALE
+        if timeline_version is None:
+            return None
         day, deployment = now.date().isoformat(), await self.deployment(session)
         key = self.cache_key(viewer, timeline_version, settings_version, deal_id, day, deployment)
         return key, settings_version, timeline_version, day, deployment
@@ -158,7 +174,9 @@ class InsightService:
     ) -> bool | None:
         """Whether the viewer's insight at ``now`` is in the cache (None: they may not see the deal)."""
         keyed = await self._keyed(session, deal_id, viewer, now)
-        return None if keyed is None else await self.cache.get(keyed[0]) is not None
+        if keyed is None or keyed is STALE:
+            return None
+        return await self.cache.get(keyed[0]) is not None
 
     async def insight_for(
         self,
@@ -173,7 +191,10 @@ class InsightService:
         """The viewer's insight on the deal, or None when they may not see it (→ 404). While a
         background rebuild of it is pending, a miss answers at once: stale or building (freshness).
         ``background`` is the rebuild itself."""
-        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now, background=background)
+        answer = await self._answer(
+            session, deal_id, viewer, refresh=refresh, now=now, confirm=False, background=background
+        )
+        assert answer is not STALE  # only asked for with confirm=True
         return Insight.model_validate_json(answer) if isinstance(answer, str) else answer
 
     async def insight_json(
@@ -184,9 +205,14 @@ class InsightService:
         *,
         refresh: bool = False,
         now: datetime | None = None,
-    ) -> str | None:
-        """``insight_for`` as the JSON served: a cache hit is answered with the stored text as is."""
-        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now)
+        confirm: bool = False,
+    ) -> str | Stale | None:
+        """``insight_for`` as the JSON served: a cache hit is answered with the stored text as is.
+
+        ``confirm=True`` takes ``viewer`` as a guess (``ViewerCache.latest``): the one statement
+        that checks the deal is readable also reads the account's permissions version, and when that
+        is not the viewer's, the answer is ``STALE`` (resolve the viewer again and ask again)."""
+        answer = await self._answer(session, deal_id, viewer, refresh=refresh, now=now, confirm=confirm)
         return answer.model_dump_json() if isinstance(answer, Insight) else answer
 
     async def _answer(
@@ -197,13 +223,14 @@ class InsightService:
         *,
         refresh: bool,
         now: datetime | None,
+        confirm: bool,
         background: bool = False,
-    ) -> Insight | str | None:
+    ) -> Insight | str | Stale | None:
         """The cached JSON on a hit, else the built insight; None when the viewer may not see the deal."""
         now = now or self.clock()
-        keyed = await self._keyed(session, deal_id, viewer, now)
-        if keyed is None:
-            return None
+        keyed = await self._keyed(session, deal_id, viewer, now, confirm=confirm)
+        if keyed is None or keyed is STALE:
+            return keyed
         key, settings_version, timeline_version, day, deployment = keyed
         if not refresh and (hit := await self.cache.get(key)) is not None:
             metrics.CACHE.labels("hit").inc()
@@ -225,16 +252,20 @@ class InsightService:
                 await self.cache.set(key, insight.model_copy(update={"cached": True}).model_dump_json())
         return insight
 
-    def _versions_statement(self, viewer: Viewer) -> Select[int, int]:
-        """The hit's one statement, built once per resolved viewer (the ViewerCache hands out one
-        object per user and permissions version): building the readable predicate cost more than
-        running it. The deal id is a bound parameter."""
+    def _versions_statement(self, viewer: Viewer) -> Select[int, int, int | None]:
+        """The hit's one statement: the account's permissions and settings versions, and the deal's
+        timeline version when the viewer may read the deal (the readable predicate is in the join,
+        so an unreadable deal still returns the account's versions). Built once per resolved viewer
+        (the ViewerCache hands out one object per user and permissions version): building the
+        predicate cost more than running it. The deal id is a bound parameter."""
         if (memo := self._statements.get(id(viewer))) is not None and memo[0] is viewer:
             return memo[1]
+        deal_on = and_(Deal.portal_id == Account.id, Deal.id == bindparam("deal_id"), deal_readable(viewer))
         stmt = (
-            select(Account.settings_version, Deal.timeline_version)
-            .join(Deal, Deal.portal_id == Account.id)
-            .where(Account.id == viewer.portal_id, Deal.id == bindparam("deal_id"), deal_readable(viewer))
+            select(Account.permissions_version, Account.settings_version, Deal.timeline_version)
+            .select_from(Account)
+            .outerjoin(Deal, deal_on)
+            .where(Account.id == viewer.portal_id)
         )
         if len(self._statements) >= 10_000:
             self._statements.clear()

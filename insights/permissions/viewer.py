@@ -138,7 +138,14 @@ class ViewerCache:
 
     def __init__(self, max_entries: int = 10_000) -> None:
         self.entries: dict[tuple[str, str, int], Viewer] = {}
+        self.newest: dict[tuple[str, str], Viewer] = {}
         self.max_entries = max_entries
+
+    def latest(self, portal_id: str, user_id: str) -> Viewer | None:
+        """The viewer last resolved for this user, at whatever version: a guess that a caller must
+        confirm against the account's current permissions version before trusting it (the cached
+        insight read does, in the statement that checks the deal is readable)."""
+        return self.newest.get((portal_id, user_id))
 
     async def get(self, session: AsyncSession, portal_id: str, user_id: str) -> Viewer | None:
         version = await session.scalar(select(Account.permissions_version).where(Account.id == portal_id))
@@ -146,10 +153,15 @@ class ViewerCache:
             return None
         key = (portal_id, user_id, version)
         if (hit := self.entries.get(key)) is not None:
+            self.newest[(portal_id, user_id)] = hit
             return hit
         viewer = await load_viewer(session, portal_id, user_id)
         if viewer is not None:
             if len(self.entries) >= self.max_entries:
                 self.entries.clear()
+                self.newest.clear()
             self.entries[key] = viewer
+            self.newest[(portal_id, user_id)] = viewer
+        else:
+            self.newest.pop((portal_id, user_id), None)
         return viewer
