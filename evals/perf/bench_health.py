@@ -65,7 +65,13 @@ async def _prepare(sm: Any, account: str) -> None:
     async with sm() as s:
         if await s.get(HealthProfile, (account, PROFILE_ID)) is not None:
             return
-        ids = list((await s.scalars(select(m.Company.id).where(m.Company.portal_id == account))).all())
+        ids = list(
+            (
+                await s.scalars(
+                    select(m.Company.id).where(m.Company.portal_id == account).order_by(m.Company.id)
+                )
+            ).all()
+        )
         rows = [
             {"i": cid, "p": {"renewal_date": (NOW + timedelta(days=n % 365)).date().isoformat()}}
             for n, cid in enumerate(ids)
