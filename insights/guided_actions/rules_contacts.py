@@ -25,6 +25,7 @@ from insights.guided_actions.base import (
     said,
 )
 from insights.guided_actions.expiry import contact_emailed_since
+from insights.guided_actions.expiry_records import event_older_than, new_lead_for_contact, reassigned
 
 
 def _name(c: m.Contact) -> str:
@@ -139,7 +140,7 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
                     )
                 ),
                 e.c.at > func.coalesce(lead.stage_changed_at, lead.created_at),
-                e.c.at > now - timedelta(days=30),
+                e.c.at >= now - timedelta(days=30),
                 e.c.at <= now,
             )
             .order_by(e.c.at.desc())
@@ -166,15 +167,20 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
                     ),
                 ],
                 trigger_key=str(activity_id),
+                at=at,
+                also=[{"type": "lead", "id": ld.id, "name": ld.name or ld.id, "owner": ld.owner_id or ""}],
             ),
         )
     return list(seen.values())
 
 
-def _replies(u: User, to_contact_by_user: bool, since: datetime) -> Select[m.Contact, str, datetime]:
+def _replies(
+    u: User, to_contact_by_user: bool, since: datetime, unanswered: datetime | None = None
+) -> Select[m.Contact, str, datetime]:
     """(contact, reply email) pairs, all readable: an incoming email from the contact in the same
     thread after an email the user sent (``to_contact_by_user``) or simply addressed to the user as
-    primary recipient."""
+    primary recipient. With ``unanswered`` (the clock), only replies the user has not emailed the
+    contact after (rule 9: its expiry, "you email the contact", must not hold at creation)."""
     c = m.Contact
     reply = aliased(m.Activity)
     sent = aliased(m.Activity)
@@ -199,6 +205,27 @@ def _replies(u: User, to_contact_by_user: bool, since: datetime) -> Select[m.Con
         )
     else:
         conditions.append(func.lower(func.coalesce(reply.to_emails, "")).like(f"{u.email.lower()}%"))
+    if unanswered is not None:
+        answer, on_contact = aliased(m.Activity), aliased(L)
+        conditions.append(
+            ~exists(
+                select(answer.id)
+                .join(
+                    on_contact,
+                    and_(on_contact.portal_id == answer.portal_id, on_contact.activity_id == answer.id),
+                )
+                .where(
+                    answer.portal_id == reply.portal_id,
+                    on_contact.object_type == "contact",
+                    on_contact.object_id == c.id,
+                    can_read_activity(u, answer, "email"),
+                    answer.email_direction == "EMAIL",
+                    answer.owner_id == u.id,
+                    answer.occurred_at > reply.occurred_at,
+                    answer.occurred_at <= unanswered,
+                )
+            )
+        )
     return (  # reply → its contact links → the contact: no contact × email product
         select(c, reply.id, reply.occurred_at)
         .select_from(reply)
@@ -232,6 +259,7 @@ async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candida
             ],
             trigger_key=rid,
             at=at,
+            owner=c.owner_id or "",
         )
         for c, rid, at in rows
         if at <= now
@@ -242,7 +270,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
     """Rule 9: no open lead; replied to an email where you are the primary recipient; other domain."""
     rows = (
         await s.execute(
-            _replies(u, False, now - timedelta(days=14)).where(
+            _replies(u, False, now - timedelta(days=14), unanswered=now).where(
                 ~exists(
                     select(m.Lead.id).where(
                         m.Lead.portal_id == m.Contact.portal_id,
@@ -268,6 +296,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
             ],
             trigger_key=rid,
             at=at,
+            owner=c.owner_id or "",
         )
         for c, rid, at in rows
         if at <= now and domain(c.email) and domain(c.email) != domain(u.email)
@@ -296,7 +325,7 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
                 can_read(u, "contact"),
                 can_read(u, "company"),
                 m.Company.is_target_account.is_(True),
-                e.c.at > now - timedelta(days=7),
+                e.c.at >= now - timedelta(days=7),
                 e.c.at <= now,
             )
             .order_by(e.c.at.desc())
@@ -323,6 +352,7 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
                     ),
                 ],
                 trigger_key=str(activity_id),
+                at=at,
             ),
         )
     return list(seen.values())
@@ -336,6 +366,8 @@ RULES = [
         "prospecting",
         newly_assigned_contacts,
         max_age_days=30,
+        age_inclusive=True,  # "the action is 30 days old"
+        criteria_expiry=True,
     ),
     Rule(
         3,
@@ -344,6 +376,7 @@ RULES = [
         "prospecting",
         re_engaged_contacts,
         activity_trigger=True,
+        expiry=(reassigned("lead"), new_lead_for_contact(), event_older_than(30, "re-engagement")),
     ),
     Rule(
         5,
@@ -352,7 +385,8 @@ RULES = [
         "prospecting",
         email_replies,
         max_age_days=14,
-        extra_expiry=contact_emailed_since(),
+        age_inclusive=True,  # "the action is 14 days old"
+        expiry=(contact_emailed_since(since_event=False), reassigned("contact")),
         activity_trigger=True,
     ),
     Rule(
@@ -361,8 +395,8 @@ RULES = [
         "Contacts awaiting your reply",
         "prospecting",
         awaiting_your_reply,
-        max_age_days=14,
-        extra_expiry=contact_emailed_since(),
+        max_age_days=14,  # "created more than 14 days ago"
+        expiry=(reassigned("contact"), contact_emailed_since(since_event=True)),
         activity_trigger=True,
     ),
     Rule(
@@ -372,5 +406,6 @@ RULES = [
         "prospecting",
         target_account_activity,
         activity_trigger=True,
+        expiry=(event_older_than(7, "engagement"),),
     ),
 ]
