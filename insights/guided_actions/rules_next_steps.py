@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Subquery, and_, case, func, or_, select, union
+from sqlalchemy import BigInteger, Subquery, and_, case, cast, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
@@ -69,9 +69,10 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
     """Rule 16: an activity on your open deal's timeline ended more than 24 h ago (strictly), after
     the next step last changed. Ended: a meeting's end, a call's start plus duration, else its time."""
     t = _timeline(u)
+    duration_us = cast(func.coalesce(A.call_duration_ms, 0), BigInteger) * 1000  # 64 bits: hours overflow 32
     ended = case(
         (A.type == "meeting", epoch_us(func.coalesce(A.meeting_end, A.occurred_at))),
-        (A.type == "call", epoch_us(A.occurred_at) + func.coalesce(A.call_duration_ms, 0) * 1000),
+        (A.type == "call", epoch_us(A.occurred_at) + duration_us),
         else_=epoch_us(A.occurred_at),
     )
     cutoff = now - timedelta(hours=24)
