@@ -311,12 +311,17 @@ class _Run:
             if c.creatable and (rule.key, *key) not in self.ever  # dedup: (user, rule, record, event)
         ]
         renewed = {(c.record_type, c.record_id) for c in fresh}
+        # the same event now made for another kind of record: an action stored before the rule's
+        # primary object changed (rule 10 was once made for the deal, now for the contact)
+        moved = {(c.trigger_key, c.record_type) for c in fresh if c.trigger_key}
         for a in active:
             held = holding.get((a.record_type, a.record_id, a.trigger_key))
             if held is None and rule.criteria_expiry:
                 self.expire(a, "criteria no longer met")
             elif (a.record_type, a.record_id) in renewed:
                 self.expire(a, "replaced by a newer event")  # one action per record at a time
+            elif any(t == a.trigger_key and kind != a.record_type for t, kind in moved):
+                self.expire(a, "replaced by a newer event")
             elif held is not None and any(isinstance(x, str) for x in a.why or []):
                 a.why = held.why  # stored before why sentences named their records: listings skip those
         await self.create(rule, [(c, c.trigger_key) for c in fresh])

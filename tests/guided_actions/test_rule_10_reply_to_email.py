@@ -77,3 +77,32 @@ async def test_expires_when_the_deal_is_won(w) -> None:
     assert (10, "c1") in await w.run()
     await w.set(m.Deal, "d1", stage_id="closedwon")
     assert (10, "c1") not in await w.run()
+
+
+async def test_an_action_stored_for_the_deal_is_replaced_by_the_contacts(w) -> None:
+    """Rule 10 was once made for the deal: such an action gives way to the contact's for that reply."""
+    from insights.guided_actions.models import GuidedAction
+
+    waiting(w)
+    w.add(
+        GuidedAction(
+            portal_id="ga",
+            id="old",
+            user_id="u1",
+            rule="reply_to_email",
+            rule_number=10,
+            title="Reply to email",
+            category="closing",
+            record_type="deal",
+            record_id="d1",
+            trigger_key="in1",
+            why=[],
+            records=[{"type": "deal", "id": "d1", "name": "Deal d1"}],
+            contact_ids=["c1"],
+            company_ids=[],
+            created_at=NOW - timedelta(hours=1),
+        )
+    )
+    assert of(10, await w.run()) == ["c1"]
+    old = [a for a in await w.actions(10) if a.id == "old"]
+    assert old[0].expiry_reason == "replaced by a newer event"
