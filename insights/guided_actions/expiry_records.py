@@ -159,7 +159,8 @@ def event_older_than(days: float, what: str) -> Expirer:
         return {
             a.id: f"{what} more than {days:g} days old"
             for a in actions
-            if (at := event_at(a)) is not None and now - at > limit
+            # an action stored without its event time counts from its creation (the event came before)
+            if now - (event_at(a) or a.created_at) > limit
         }
 
     return check

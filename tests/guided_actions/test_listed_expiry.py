@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from insights.crm import models as m
+from insights.guided_actions.models import GuidedAction
 from tests.guided_actions.helpers import ADMIN, NOW, OTHER, P, ago, of
 
 DQ = "unqualified-stage-id"
@@ -171,3 +172,16 @@ async def test_grouped_wording_is_singular_for_one(w) -> None:
     await w.run(LATER)
     (six,) = [a for a in await w.actions(6) if a.expired_at is None]
     assert six.why[0]["text"] == "2 meetings ended without an outcome logged."
+
+
+async def test_an_action_stored_without_its_event_time_ages_from_its_creation(w) -> None:
+    w.contact("c1")
+    w.company("big", target=True, contacts=["c1"])
+    w.email("in", 1, {"contact": ["c1"]}, incoming=True)
+    await w.run()
+    (a,) = await w.actions(14)
+    await w.set(
+        GuidedAction, a.id, records=[{"type": "contact", "id": "c1", "name": "C1"}]
+    )  # as stored before
+    assert of(14, await w.run(NOW + timedelta(days=7))) == ["c1"]
+    assert of(14, await w.run(NOW + timedelta(days=7, seconds=1))) == []
