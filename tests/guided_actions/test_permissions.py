@@ -194,9 +194,9 @@ async def test_reply_the_rep_email_scope_does_not_admit_makes_no_action(sessionm
 
 async def test_a_record_hidden_since_creation_leaves_the_listing(sm, settings) -> None:
     """Actions made while the contact was the rep's; a re-import gives it to a colleague. Listed
-    without evaluating again: the deal's action stays but loses the contact and the why sentence
-    naming it; the contact's own actions (primary record hidden) are not listed. Evaluated again,
-    they expire; over HTTP nothing of the contact remains."""
+    without evaluating again: the contact's actions (rules 5, 9 and 10, whose primary record it is)
+    are not listed, and no other action names it. Evaluated again, they expire; over HTTP nothing of
+    the contact remains."""
     carla = contact("c1", REP, "Carla", "Visible", "carla@buyer.example")
     await load(
         sm,
