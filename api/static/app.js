@@ -44,6 +44,20 @@ function activityLink(id, label) {
   return a;
 }
 
+// The activities a risk or goal rests on, each named like a recent-activity item (title, then
+// type and date); an insight stored before sources were named falls back to the recent items.
+function sourceLinks(entry, insight) {
+  const known = new Map(insight.recent_activity.items.map((item) => [item.activity_id, item]));
+  (entry.sources || []).forEach((item) => known.set(item.activity_id, item));
+  return entry.activity_ids.map((id, n) => {
+    const item = known.get(id);
+    const span = el("span", "", "source");
+    span.append(activityLink(id, item ? item.title : `source ${n + 1}`));
+    if (item) span.append(el("span", `${item.type} · ${new Date(item.occurred_at).toLocaleDateString()}`, "tag"));
+    return span;
+  });
+}
+
 async function openActivity(id) {
   try {
     const activity = await (await api(`/v1/deals/${encodeURIComponent($("deal").value)}/activities/${encodeURIComponent(id)}`)).json();
@@ -77,14 +91,14 @@ function render(insight) {
   $("risks").replaceChildren(...insight.risks.map((risk) => {
     const li = el("li", risk.text + " ");
     li.append(el("span", risk.source === "model" ? "AI" : "data", risk.source === "model" ? "tag model" : "tag"));
-    risk.activity_ids.forEach((id, n) => li.append(" ", activityLink(id, `source ${n + 1}`)));
+    li.append(...sourceLinks(risk, insight));
     return li;
   }));
   if (!insight.risks.length) $("risks").append(el("li", "No risks found.", "hint"));
 
   $("goals").replaceChildren(...insight.buyer_goals.map((goal) => {
     const li = el("li", goal.text + " ");
-    goal.activity_ids.forEach((id, n) => li.append(" ", activityLink(id, `source ${n + 1}`)));
+    li.append(...sourceLinks(goal, insight));
     return li;
   }));
   if (!insight.buyer_goals.length) {

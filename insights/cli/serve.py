@@ -69,16 +69,17 @@ def demo(
 ) -> None:
     """Load the demo accounts (idempotent) into the configured database and serve the API."""
     from insights.core.tokens import mint_token
-    from insights.crm.demo import demo_accounts
+    from insights.crm.demo import demo_accounts_started, demo_anchor
     from insights.crm.demo_health import seed_database
 
     # The demo's own settings: dev endpoints for the widget, and a random signing key kept in the
     # user data dir (unless INSIGHTS_TOKEN_KEY is set) that ``insights token`` reads too.
     settings = demo_settings()
     with console.status("Loading the demo accounts…"):
-        today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
-        run(_import_docs(settings, demo_accounts(today)))
-        run(seed_database(settings.database_url, today))  # health profile + a month of snapshots
+        # deal stories at the day's noon, Ana's time-sensitive day at this very moment
+        started = datetime.now(UTC)
+        run(_import_docs(settings, demo_accounts_started(started)))
+        run(seed_database(settings.database_url, demo_anchor(started)))  # health: profile, a month of days
     url = f"http://{host}:{port}"
     console.print(f"[bold green]Demo loaded[/] into {settings.database_url}")
     table = Table("user id", "name", "role", title="Demo users (account 'demo')")

@@ -26,7 +26,8 @@ deal    name                        owner  story (record ids)
                                            17, 18).
 ======  ==========================  =====  =====================================================
 
-Ana's day (guided actions): c-201 + lead ``l-1`` new (1, 2), ``call-201`` without outcome (8),
+Ana's day (guided actions; told relative to the moment the demo starts, the rest to that day's
+noon UTC): c-201 + lead ``l-1`` new (1, 2), ``call-201`` without outcome (8),
 ``m-201`` ended 2 h ago without outcome (6, 7), ``m-202`` starts in 30 min (12), ``task-201`` high
 priority due today (13), c-202 re-engaged after lead ``l-2`` was disqualified (3), c-203 newly
 assigned (1). Importer variety: epoch-ms times (``call-9001-1``, every 10th Globex note), v4
@@ -44,7 +45,7 @@ admin, 302 rep; deal demo-off-1).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from insights.crm import demo_texts as tx
@@ -53,7 +54,16 @@ from insights.crm.demo_people import REP, STAGES, owner, people, pipeline
 from insights.crm.demo_stories import CANARY, EMAIL_OF, day_of_ana, globex, stories
 
 # tests, evals and the generator import these from here
-__all__ = ["CANARY", "REP", "STAGES", "demo_account", "demo_accounts", "pipeline"]
+__all__ = [
+    "CANARY",
+    "REP",
+    "STAGES",
+    "demo_account",
+    "demo_accounts",
+    "demo_accounts_started",
+    "demo_anchor",
+    "pipeline",
+]
 
 # activity type → (title property, body property) and the defaults every record of that type carries
 FIELDS = {
@@ -233,16 +243,33 @@ class _Doc:
         self.doc.setdefault("deal_score_history", []).extend(rows)
 
 
-def demo_account(now: datetime) -> dict[str, Any]:
-    """The main demo account (``demo``) as one import document."""
+def demo_account(now: datetime, started: datetime | None = None) -> dict[str, Any]:
+    """The main demo account (``demo``) as one import document. The deal stories are told relative
+    to ``now``; Ana's day (meetings in the next hour, outcomes due, tasks due today) relative to
+    ``started``, the moment the demo starts (default ``now``), so that it holds at any hour."""
     settings = {"customer_analysis_enabled": True, "hipaa_sensitive_data": False}
     d = _Doc({"id": "demo", "name": "Acme Demo", "settings": settings}, now)
     d.doc |= people()
     stories(d)
     globex(d)
+    d.now = started or now
     day_of_ana(d)
+    d.now = now
     renewals(d.doc, now)
     return d.doc
+
+
+def demo_anchor(started: datetime) -> datetime:
+    """The day-level stories' clock for a demo started at ``started``: the latest noon UTC at or
+    before it (stable through a day, so reloading changes nothing; never after the start, so no
+    story meant as past lies in the future)."""
+    noon = started.astimezone(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon <= started else noon - timedelta(days=1)
+
+
+def demo_accounts_started(started: datetime) -> list[dict[str, Any]]:
+    """What ``insights demo`` loads when started at ``started``."""
+    return demo_accounts(demo_anchor(started), started)
 
 
 def _small(now: datetime, account_id: str, name: str, hipaa: bool, analysis: bool, first_user: int) -> _Doc:
@@ -261,8 +288,9 @@ def _small(now: datetime, account_id: str, name: str, hipaa: bool, analysis: boo
     return d
 
 
-def demo_accounts(now: datetime) -> list[dict[str, Any]]:
-    """The demo account plus one in HIPAA mode (``demo-clinic``) and one with Customer Analysis off."""
+def demo_accounts(now: datetime, started: datetime | None = None) -> list[dict[str, Any]]:
+    """The demo account plus one in HIPAA mode (``demo-clinic``) and one with Customer Analysis off.
+    ``started``: the clock of Ana's time-sensitive day (see ``demo_account``)."""
     clinic = _small(now, "demo-clinic", "Clinic", hipaa=True, analysis=True, first_user=201)
     props = {
         "name": "Riverside Clinic",
@@ -289,4 +317,4 @@ def demo_accounts(now: datetime) -> list[dict[str, Any]]:
     )
     clinic.act("meeting", "demo-clinic-m2", "202", -2, on, "Front desk demo", outcome="SCHEDULED")
     off = _small(now, "demo-off", "Offco", hipaa=False, analysis=False, first_user=301)
-    return [demo_account(now), clinic.doc, off.doc]
+    return [demo_account(now, started), clinic.doc, off.doc]

@@ -75,6 +75,10 @@ class Candidate:
     open_deal: bool = False  # primary object associated with an open deal (category of 4, 6, 7, 8, 12, 13)
     creatable: bool = True
     at: datetime | None = None  # when the triggering event happened: the newest one per record wins
+    owner: str | None = None  # the primary record's owner at creation ("reassigned" compares with it)
+    # further records the action rests on, stored beside the primary one ({type, id, name[, owner]}):
+    # rule 10's deal, rule 3's lead; every one must stay readable for the action to be shown
+    also: list[dict[str, str]] = field(default_factory=list)
 
 
 Finder = Callable[[AsyncSession, User, datetime], Awaitable[list[Candidate]]]
@@ -92,9 +96,16 @@ class Rule:
     title: str
     category: str  # closing | prospecting | by_deal
     find: Finder
+    # "action created more than N days ago" expires strictly after N days; "is N days old" /
+    # "exists for N days" (``age_inclusive``) from exactly N days (spec "Time boundaries")
     max_age_days: float | None = None
+    age_inclusive: bool = False
     grouped: bool = False
-    extra_expiry: Expirer | None = None
+    # the spec lists "criteria no longer met" among the rule's expiry conditions (rules 1, 4, 6, 7,
+    # 8, 13): the action expires once the finder stops returning it. Otherwise only the listed
+    # conditions below (and a record or trigger the user can no longer read) expire it
+    criteria_expiry: bool = False
+    expiry: tuple[Expirer, ...] = ()
     # the trigger key is the id of the triggering activity: a listing checks it is still readable
     activity_trigger: bool = False
     # grouped rules only: the candidate's trigger key names a period (rule 13: the user's day); a
@@ -179,7 +190,7 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
     """(object id, activity id, when) of the user's readable engagements with the records ``among``
     (a select of ids) since a time (spec definitions): an incoming email, a first open of an email,
     a meeting booked or attended, a completed call. Restricted up front: the user's records, not
-    the account's."""
+    the account's. ``since`` itself is included."""
 
     def on(kind: str, kind_filter: ColumnElement[bool], at: Column) -> AnySelect:
         return (
@@ -191,7 +202,7 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
                 L.object_id.in_(among),
                 can_read_activity(u, A, kind),
                 kind_filter,
-                at > since,
+                at >= since,  # "within the last N days": exactly N days ago still counts
             )
         )
 

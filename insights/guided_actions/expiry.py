@@ -52,8 +52,15 @@ def _after(at: datetime | None, created: datetime) -> bool:
     return at is not None and at > created
 
 
-def contact_emailed_since() -> Expirer:
-    """Rules 5 and 9: you emailed the contact after the action was created."""
+def event_at(a: GuidedAction) -> datetime | None:
+    """When the action's triggering event happened, as stored with its primary record at creation."""
+    at = a.records[0].get("at") if a.records else None
+    return datetime.fromisoformat(at) if isinstance(at, str) else None
+
+
+def contact_emailed_since(since_event: bool) -> Expirer:
+    """You emailed the contact after the action was created (rule 5), or after the email that
+    triggered it (``since_event``: rules 9 and 10, "you email the contact", "you send a reply")."""
 
     async def check(
         s: AsyncSession, u: User, actions: Sequence[GuidedAction], now: datetime
@@ -62,7 +69,7 @@ def contact_emailed_since() -> Expirer:
         return {
             a.id: "you emailed the contact"
             for a in actions
-            if _after(newest.get(("contact", a.record_id)), a.created_at)
+            if _after(newest.get(("contact", a.record_id)), (since_event and event_at(a)) or a.created_at)
         }
 
     return check
@@ -108,4 +115,4 @@ def lead_touched_since(emails_only: bool) -> Expirer:
     return check
 
 
-__all__ = ["contact_emailed_since", "lead_touched_since"]
+__all__ = ["contact_emailed_since", "event_at", "lead_touched_since"]

@@ -22,6 +22,7 @@ from insights.guided_actions.base import (
     open_deal_of_activity,
     said,
 )
+from insights.guided_actions.expiry_records import meeting_started
 
 OPEN_TASK = A.task_status.is_(None) | (A.task_status != "COMPLETED")
 
@@ -86,11 +87,12 @@ async def log_meeting_outcome(s: AsyncSession, u: User, now: datetime) -> list[C
         A.meeting_end > now - timedelta(days=7),
         or_(A.meeting_outcome.is_(None), A.meeting_outcome == "SCHEDULED"),
     )
-    return _group("meeting", rows, "meetings ended without an outcome logged", now)
+    return _group("meeting", rows, ("meeting ended", "meetings ended"), "without an outcome logged")
 
 
 async def follow_up_meeting(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 7: your meeting started and ended less than 7 days ago; not all follow-up tasks done."""
+    """Rule 7: your meeting has ended (the start has passed and the end too: a meeting still running
+    asks for no follow-up yet), less than 7 days ago; not all follow-up tasks done."""
     task = aliased(A)
     follow_ups = select(task.id).where(
         task.portal_id == A.portal_id, can_read_activity(u, task, "task"), task.follows_meeting_id == A.id
@@ -101,6 +103,7 @@ async def follow_up_meeting(s: AsyncSession, u: User, now: datetime) -> list[Can
         "meeting",
         A.occurred_at > now - timedelta(days=8),  # meetings last less than a day
         A.meeting_start <= now,
+        A.meeting_end <= now,
         A.meeting_end > now - timedelta(days=7),
         ~and_(
             exists(follow_ups),
@@ -142,7 +145,7 @@ async def log_call_outcome(s: AsyncSession, u: User, now: datetime) -> list[Cand
         func.coalesce(A.call_disposition, "") == "",
         status_ok,
     )
-    return _group("call", rows, "calls without an outcome logged", now)
+    return _group("call", rows, ("call", "calls"), "without an outcome logged")
 
 
 async def prepare_for_meeting(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
@@ -190,15 +193,19 @@ async def high_priority_tasks(s: AsyncSession, u: User, now: datetime) -> list[C
         A.occurred_at >= start,
         A.occurred_at < start + timedelta(days=1),
     )
-    found = _group("task", rows, "high-priority tasks due today", now)
+    found = _group("task", rows, ("high-priority task", "high-priority tasks"), "due today")
     for c in found:
         c.trigger_key = f"{local:%Y-%m-%d}"
     return found
 
 
-def _group(kind: str, rows: list[tuple[m.Activity, bool]], what: str, now: datetime) -> list[Candidate]:
+def _group(
+    kind: str, rows: list[tuple[m.Activity, bool]], noun: tuple[str, str], rest: str
+) -> list[Candidate]:
+    """One candidate listing every row; ``noun`` is (singular, plural): "1 call", "2 calls"."""
     if not rows:
         return []
+    what = f"{noun[0] if len(rows) == 1 else noun[1]} {rest}"
     members = [{"type": kind, "id": a.id, "name": _title(a.title, kind)} for a, _ in rows]
     return [
         Candidate(
@@ -215,11 +222,41 @@ def _group(kind: str, rows: list[tuple[m.Activity, bool]], what: str, now: datet
 
 
 RULES = [
-    Rule(4, "sequence_activity", "Sequence activity", "by_deal", sequence_activity),
-    Rule(6, "log_meeting_outcome", "Log meeting outcome", "by_deal", log_meeting_outcome, grouped=True),
-    Rule(7, "follow_up_meeting", "Follow up on your meeting", "by_deal", follow_up_meeting),
-    Rule(8, "log_call_outcome", "Log call outcome", "by_deal", log_call_outcome, grouped=True),
-    Rule(12, "prepare_for_meeting", "Prepare for upcoming meetings", "by_deal", prepare_for_meeting),
+    Rule(4, "sequence_activity", "Sequence activity", "by_deal", sequence_activity, criteria_expiry=True),
+    Rule(
+        6,
+        "log_meeting_outcome",
+        "Log meeting outcome",
+        "by_deal",
+        log_meeting_outcome,
+        grouped=True,
+        criteria_expiry=True,
+    ),
+    Rule(
+        7,
+        "follow_up_meeting",
+        "Follow up on your meeting",
+        "by_deal",
+        follow_up_meeting,
+        criteria_expiry=True,
+    ),
+    Rule(
+        8,
+        "log_call_outcome",
+        "Log call outcome",
+        "by_deal",
+        log_call_outcome,
+        grouped=True,
+        criteria_expiry=True,
+    ),
+    Rule(
+        12,
+        "prepare_for_meeting",
+        "Prepare for upcoming meetings",
+        "by_deal",
+        prepare_for_meeting,
+        expiry=(meeting_started(10),),
+    ),
     Rule(
         13,
         "high_priority_tasks",
@@ -227,6 +264,7 @@ RULES = [
         "by_deal",
         high_priority_tasks,
         grouped=True,
+        criteria_expiry=True,  # "no more open high-priority tasks due today": the group empties
         group_per_trigger=True,  # the trigger key is the user's local day: one action per day
     ),
 ]

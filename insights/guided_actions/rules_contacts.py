@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -25,6 +25,8 @@ from insights.guided_actions.base import (
     said,
 )
 from insights.guided_actions.expiry import contact_emailed_since
+from insights.guided_actions.expiry_records import event_older_than, new_lead_for_contact, reassigned
+from insights.guided_actions.replies import replies
 
 
 def _name(c: m.Contact) -> str:
@@ -139,7 +141,7 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
                     )
                 ),
                 e.c.at > func.coalesce(lead.stage_changed_at, lead.created_at),
-                e.c.at > now - timedelta(days=30),
+                e.c.at >= now - timedelta(days=30),
                 e.c.at <= now,
             )
             .order_by(e.c.at.desc())
@@ -166,57 +168,17 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
                     ),
                 ],
                 trigger_key=str(activity_id),
+                at=at,
+                also=[{"type": "lead", "id": ld.id, "name": ld.name or ld.id, "owner": ld.owner_id or ""}],
             ),
         )
     return list(seen.values())
 
 
-def _replies(u: User, to_contact_by_user: bool, since: datetime) -> Select[m.Contact, str, datetime]:
-    """(contact, reply email) pairs, all readable: an incoming email from the contact in the same
-    thread after an email the user sent (``to_contact_by_user``) or simply addressed to the user as
-    primary recipient."""
-    c = m.Contact
-    reply = aliased(m.Activity)
-    sent = aliased(m.Activity)
-    link = aliased(L)
-    conditions = [
-        can_read_activity(u, reply, "email"),
-        reply.email_direction == "INCOMING_EMAIL",
-        reply.occurred_at > since,  # an older reply cannot start an action that would still be alive
-    ]
-    if to_contact_by_user:
-        conditions.append(
-            exists(
-                select(sent.id).where(
-                    sent.portal_id == reply.portal_id,
-                    can_read_activity(u, sent, "email"),
-                    sent.email_direction == "EMAIL",
-                    sent.owner_id == u.id,
-                    sent.occurred_at < reply.occurred_at,
-                    (sent.thread_id == reply.thread_id) | (sent.id == reply.in_reply_to),
-                )
-            )
-        )
-    else:
-        conditions.append(func.lower(func.coalesce(reply.to_emails, "")).like(f"{u.email.lower()}%"))
-    return (  # reply → its contact links → the contact: no contact × email product
-        select(c, reply.id, reply.occurred_at)
-        .select_from(reply)
-        .join(
-            link,
-            and_(
-                link.portal_id == reply.portal_id, link.activity_id == reply.id, link.object_type == "contact"
-            ),
-        )
-        .join(c, and_(c.portal_id == link.portal_id, c.id == link.object_id))
-        .where(can_read(u, "contact"), *conditions)
-    )
-
-
 async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 5: your contact replied to an email you sent."""
     rows = (
-        await s.execute(_replies(u, True, now - timedelta(days=14)).where(m.Contact.owner_id == u.id))
+        await s.execute(replies(u, True, now - timedelta(days=14)).where(m.Contact.owner_id == u.id))
     ).all()
     return [
         Candidate(
@@ -232,6 +194,7 @@ async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candida
             ],
             trigger_key=rid,
             at=at,
+            owner=c.owner_id or "",
         )
         for c, rid, at in rows
         if at <= now
@@ -242,7 +205,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
     """Rule 9: no open lead; replied to an email where you are the primary recipient; other domain."""
     rows = (
         await s.execute(
-            _replies(u, False, now - timedelta(days=14)).where(
+            replies(u, False, now - timedelta(days=14), unanswered=now).where(
                 ~exists(
                     select(m.Lead.id).where(
                         m.Lead.portal_id == m.Contact.portal_id,
@@ -268,6 +231,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
             ],
             trigger_key=rid,
             at=at,
+            owner=c.owner_id or "",
         )
         for c, rid, at in rows
         if at <= now and domain(c.email) and domain(c.email) != domain(u.email)
@@ -296,7 +260,7 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
                 can_read(u, "contact"),
                 can_read(u, "company"),
                 m.Company.is_target_account.is_(True),
-                e.c.at > now - timedelta(days=7),
+                e.c.at >= now - timedelta(days=7),
                 e.c.at <= now,
             )
             .order_by(e.c.at.desc())
@@ -323,6 +287,7 @@ async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> li
                     ),
                 ],
                 trigger_key=str(activity_id),
+                at=at,
             ),
         )
     return list(seen.values())
@@ -336,6 +301,8 @@ RULES = [
         "prospecting",
         newly_assigned_contacts,
         max_age_days=30,
+        age_inclusive=True,  # "the action is 30 days old"
+        criteria_expiry=True,
     ),
     Rule(
         3,
@@ -344,6 +311,7 @@ RULES = [
         "prospecting",
         re_engaged_contacts,
         activity_trigger=True,
+        expiry=(reassigned("lead"), new_lead_for_contact(), event_older_than(30, "re-engagement")),
     ),
     Rule(
         5,
@@ -352,7 +320,8 @@ RULES = [
         "prospecting",
         email_replies,
         max_age_days=14,
-        extra_expiry=contact_emailed_since(),
+        age_inclusive=True,  # "the action is 14 days old"
+        expiry=(contact_emailed_since(since_event=False), reassigned("contact")),
         activity_trigger=True,
     ),
     Rule(
@@ -361,8 +330,8 @@ RULES = [
         "Contacts awaiting your reply",
         "prospecting",
         awaiting_your_reply,
-        max_age_days=14,
-        extra_expiry=contact_emailed_since(),
+        max_age_days=14,  # "created more than 14 days ago"
+        expiry=(reassigned("contact"), contact_emailed_since(since_event=True)),
         activity_trigger=True,
     ),
     Rule(
@@ -372,5 +341,6 @@ RULES = [
         "prospecting",
         target_account_activity,
         activity_trigger=True,
+        expiry=(event_older_than(7, "engagement"),),
     ),
 ]

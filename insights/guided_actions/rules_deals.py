@@ -1,11 +1,12 @@
-"""Rules about deals: 10 reply to email, 16 update next steps, 17 add a contact, 18 initial outreach,
-19 follow up with buyer."""
+"""Rules about deals: 10 reply to email, 17 add a contact, 18 initial outreach, 19 follow up with
+buyer (16, update next steps, reads the deal timeline: ``rules_next_steps``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -14,6 +15,8 @@ from insights.guided_actions.base import (
     A,
     AnySelect,
     Candidate,
+    Column,
+    Expirer,
     L,
     Rule,
     User,
@@ -23,11 +26,19 @@ from insights.guided_actions.base import (
     linked_to,
     said,
 )
+from insights.guided_actions.expiry import CHUNK, contact_emailed_since, event_at
+from insights.guided_actions.expiry_records import (
+    contact_associated,
+    deal_closed,
+    engagement_associated,
+    reassigned,
+)
+from insights.guided_actions.models import GuidedAction
 
 D = m.Deal
 
 
-def _mine_open(u: User) -> list[ColumnElement[bool]]:
+def mine_open(u: User) -> list[ColumnElement[bool]]:
     return [D.owner_id == u.id, can_read(u, "deal"), deal_is_open()]
 
 
@@ -48,7 +59,7 @@ def _contact_emails(u: User, email: type[m.Activity]) -> AnySelect:
             ),
         )
         .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))
-        .where(*_mine_open(u), can_read(u, "contact"), can_read_activity(u, email, "email"))
+        .where(*mine_open(u), can_read(u, "contact"), can_read_activity(u, email, "email"))
     )
 
 
@@ -77,61 +88,29 @@ async def reply_to_email(s: AsyncSession, u: User, now: datetime) -> list[Candid
             )
         )
     ).all()
-    out = {}
-    for deal, contact, r in rows:
-        out[(deal.id, r.id)] = Candidate(
-            "deal",
-            deal.id,
-            deal.name,
-            [
-                said(
-                    f"{contact.first_name} {contact.last_name} ({deal.name}) replied on"
-                    f" {r.occurred_at:%Y-%m-%d}; no answer yet.",
-                    ("deal", deal.id),
-                    ("contact", contact.id),
-                    ("activity", r.id),
-                )
-            ],
-            trigger_key=r.id,
-            at=r.occurred_at,
+    out: dict[tuple[str, str], Candidate] = {}
+    for deal, contact, r in sorted(rows, key=lambda row: row[0].id):  # one deal per reply: the first
+        name = f"{contact.first_name or ''} {contact.last_name or ''}".strip() or contact.email or contact.id
+        out.setdefault(
+            (contact.id, r.id),
+            Candidate(
+                "contact",
+                contact.id,
+                name,
+                [
+                    said(
+                        f"{name} ({deal.name}) replied on {r.occurred_at:%Y-%m-%d}; no answer yet.",
+                        ("deal", deal.id),
+                        ("contact", contact.id),
+                        ("activity", r.id),
+                    )
+                ],
+                trigger_key=r.id,
+                at=r.occurred_at,
+                also=[{"type": "deal", "id": deal.id, "name": deal.name}],
+            ),
         )
     return list(out.values())
-
-
-async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 16: an activity on your open deal ended > 24 h ago, after the next step last changed."""
-    ended = func.coalesce(A.meeting_end, A.occurred_at)
-    rows = (
-        await s.execute(
-            select(D, func.max(ended))
-            .select_from(D)
-            .join(L, and_(L.portal_id == D.portal_id, L.object_type == "deal", L.object_id == D.id))
-            .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
-            .where(
-                *_mine_open(u),
-                can_read_activity(u, A, "email", "call", "meeting", "note"),
-                ended <= now - timedelta(hours=24),
-                or_(D.next_step_changed_at.is_(None), ended > D.next_step_changed_at),
-            )
-            # grouping by an entity groups by its columns; SQLAlchemy's stubs list columns only
-            .group_by(D)  # type: ignore[arg-type]
-        )
-    ).all()
-    return [
-        Candidate(
-            "deal",
-            d.id,
-            d.name,
-            [
-                said(
-                    f"An activity on {d.name} ended {last:%Y-%m-%d} and the next step was not updated since.",
-                    ("deal", d.id),
-                )
-            ],
-            trigger_key=d.next_step_changed_at.isoformat() if d.next_step_changed_at else "",
-        )
-        for d, last in rows
-    ]
 
 
 async def add_contact(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
@@ -140,7 +119,7 @@ async def add_contact(s: AsyncSession, u: User, now: datetime) -> list[Candidate
         (
             await s.execute(
                 select(D).where(
-                    *_mine_open(u),
+                    *mine_open(u),
                     D.created_at < now - timedelta(days=7),
                     ~exists(  # no contact the user may read
                         select(m.DealContact.contact_id)
@@ -168,7 +147,7 @@ async def add_contact(s: AsyncSession, u: User, now: datetime) -> list[Candidate
         assert d.created_at is not None  # the query compared it with a time: NULLs are not selected
         days = (now - d.created_at).days
         why = [said(f"{d.name} has no contact, {days} days in.", ("deal", d.id))]
-        out.append(Candidate("deal", d.id, d.name, why))
+        out.append(Candidate("deal", d.id, d.name, why, owner=d.owner_id or ""))
     return out
 
 
@@ -185,7 +164,7 @@ async def initial_outreach(s: AsyncSession, u: User, now: datetime) -> list[Cand
         (
             await s.execute(
                 select(D).where(
-                    *_mine_open(u),
+                    *mine_open(u),
                     D.stage_id == first,
                     D.created_at < now - timedelta(days=7),
                     ~exists(  # no engagement the user may read
@@ -210,38 +189,52 @@ async def initial_outreach(s: AsyncSession, u: User, now: datetime) -> list[Cand
             d.id,
             d.name,
             [said(f"{d.name} is in its first stage with no engagement yet.", ("deal", d.id))],
+            owner=d.owner_id or "",
         )
         for d in rows
     ]
 
 
-async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 19: a contact of your open deal opened your email 7+ days ago and has not replied.
-    Opens older than 14 days are not looked at: their action (7-day lifetime) would be over."""
-    sent, reply = aliased(m.Activity), aliased(m.Activity)
-    answered = select(reply.in_reply_to).where(
-        can_read_activity(u, reply, "email"),
-        reply.email_direction == "INCOMING_EMAIL",
-        reply.in_reply_to.is_not(None),
-        reply.occurred_at <= now,
+def _buyer_wrote_after(u: User, deal_id: Column, opened: Column, now: datetime) -> ColumnElement[bool]:
+    """Rule 19's reply, in creation and expiry alike: an incoming email the user may read, logged on
+    any contact of the deal the user may read, after the open (any thread, any contact)."""
+    dc, link, reply = aliased(m.DealContact), aliased(L), aliased(m.Activity)
+    contact = aliased(m.Contact)
+    return exists(
+        select(reply.id)
+        .select_from(dc)
+        .join(contact, and_(contact.portal_id == dc.portal_id, contact.id == dc.contact_id))
+        .join(
+            link,
+            and_(
+                link.portal_id == dc.portal_id, link.object_type == "contact", link.object_id == dc.contact_id
+            ),
+        )
+        .join(reply, and_(reply.portal_id == link.portal_id, reply.id == link.activity_id))
+        .where(
+            dc.portal_id == u.portal_id,
+            dc.deal_id == deal_id,
+            can_read(u, "contact", contact),
+            can_read_activity(u, reply, "email"),
+            reply.email_direction == "INCOMING_EMAIL",
+            reply.occurred_at > opened,
+            reply.occurred_at <= now,
+        )
     )
+
+
+async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
+    """Rule 19: a contact of your open deal opened your email 7+ days ago and no contact of the deal
+    has written since the open. Opens older than 14 days are not looked at: their action (7-day
+    lifetime) would be over."""
+    sent = aliased(m.Activity)
     rows = (
         await s.execute(
             _contact_emails(u, sent).where(
                 sent.email_direction == "EMAIL",
                 sent.first_opened_at <= now - timedelta(days=7),
                 sent.first_opened_at > now - timedelta(days=14),
-                ~exists(
-                    select(reply.id).where(
-                        reply.portal_id == sent.portal_id,
-                        reply.thread_id == sent.thread_id,
-                        can_read_activity(u, reply, "email"),
-                        reply.email_direction == "INCOMING_EMAIL",
-                        reply.occurred_at > sent.occurred_at,
-                        reply.occurred_at <= now,
-                    )
-                ),
-                sent.id.not_in(answered),
+                ~_buyer_wrote_after(u, D.id, sent.first_opened_at, now),
             )
         )
     ).all()
@@ -266,6 +259,49 @@ async def follow_up_with_buyer(s: AsyncSession, u: User, now: datetime) -> list[
     return list(out.values())
 
 
+def buyer_wrote_since_open() -> Expirer:
+    """Rule 19 expires once a contact of the deal writes after the open (the action's event time):
+    the newest such email per deal, one grouped query, compared with each action's open."""
+
+    async def check(
+        s: AsyncSession, u: User, actions: Sequence[GuidedAction], now: datetime
+    ) -> dict[str, str]:
+        dc, link, reply, contact = m.DealContact, aliased(L), aliased(m.Activity), aliased(m.Contact)
+        ids = sorted({a.record_id for a in actions})
+        newest: dict[str, datetime] = {}
+        for i in range(0, len(ids), CHUNK):
+            rows = await s.execute(
+                select(dc.deal_id, func.max(reply.occurred_at))
+                .join(contact, and_(contact.portal_id == dc.portal_id, contact.id == dc.contact_id))
+                .join(
+                    link,
+                    and_(
+                        link.portal_id == dc.portal_id,
+                        link.object_type == "contact",
+                        link.object_id == dc.contact_id,
+                    ),
+                )
+                .join(reply, and_(reply.portal_id == link.portal_id, reply.id == link.activity_id))
+                .where(
+                    dc.portal_id == u.portal_id,
+                    dc.deal_id.in_(ids[i : i + CHUNK]),
+                    can_read(u, "contact", contact),
+                    can_read_activity(u, reply, "email"),
+                    reply.email_direction == "INCOMING_EMAIL",
+                    reply.occurred_at <= now,
+                )
+                .group_by(dc.deal_id)
+            )
+            newest.update({d: at for d, at in rows})
+        return {
+            a.id: "a buyer wrote after the open"
+            for a in actions
+            if (at := event_at(a)) is not None and a.record_id in newest and newest[a.record_id] > at
+        }
+
+    return check
+
+
 RULES = [
     Rule(
         10,
@@ -273,12 +309,28 @@ RULES = [
         "Reply to email",
         "closing",
         reply_to_email,
-        max_age_days=7,
+        max_age_days=7,  # "created more than 7 days ago"
+        expiry=(deal_closed(), contact_emailed_since(since_event=True)),
         activity_trigger=True,
     ),
-    Rule(16, "update_next_steps", "Update next steps", "closing", update_next_steps),
-    Rule(17, "add_contact_to_deal", "Add a contact to a deal", "closing", add_contact, max_age_days=7),
-    Rule(18, "initial_outreach", "Initial outreach needed", "closing", initial_outreach, max_age_days=7),
+    Rule(
+        17,
+        "add_contact_to_deal",
+        "Add a contact to a deal",
+        "closing",
+        add_contact,
+        max_age_days=7,
+        expiry=(reassigned("deal"), deal_closed(), contact_associated()),
+    ),
+    Rule(
+        18,
+        "initial_outreach",
+        "Initial outreach needed",
+        "closing",
+        initial_outreach,
+        max_age_days=7,
+        expiry=(reassigned("deal"), deal_closed(), engagement_associated()),
+    ),
     Rule(
         19,
         "follow_up_with_buyer",
@@ -286,6 +338,7 @@ RULES = [
         "closing",
         follow_up_with_buyer,
         max_age_days=7,
+        expiry=(buyer_wrote_since_open(),),
         activity_trigger=True,
     ),
 ]

@@ -23,6 +23,7 @@ from insights.guided_actions.base import (
     said,
 )
 from insights.guided_actions.expiry import lead_touched_since
+from insights.guided_actions.expiry_records import event_older_than, reassigned
 
 FIRST_STAGE = "new-stage-id"
 
@@ -48,6 +49,7 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
             r.id,
             r.name or r.id,
             [said(f"Lead {r.name or r.id} is assigned to you and still new.", ("lead", r.id))],
+            owner=r.owner_id or "",
         )
         for r in rows
     ]
@@ -102,6 +104,7 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
                 ],
                 trigger_key=activity_id,
                 at=at,
+                owner=lead.owner_id or "",
             )
     return list(out.values())
 
@@ -124,7 +127,7 @@ async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> lis
                     m.Lead.owner_id == u.id,
                     can_read(u, "lead"),
                     m.Lead.stage.in_(OPEN_LEAD),
-                    e.c.at > now - timedelta(days=7),
+                    e.c.at >= now - timedelta(days=7),
                     e.c.at <= now,
                 )
                 .order_by(e.c.at.desc())
@@ -132,7 +135,7 @@ async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> lis
         ).all()
         for lead, activity_id, at in rows:
             best = out.get(lead.id)
-            if best is None or best.why[-1]["text"] < f"{at:%Y-%m-%d %H:%M}":
+            if best is None or (best.at is not None and best.at < at):  # the newest engagement, either path
                 out[lead.id] = Candidate(
                     "lead",
                     lead.id,
@@ -146,6 +149,7 @@ async def recently_engaged_leads(s: AsyncSession, u: User, now: datetime) -> lis
                         )
                     ],
                     trigger_key=str(activity_id),
+                    at=at,
                 )
     return list(out.values())
 
@@ -158,7 +162,8 @@ RULES = [
         "prospecting",
         newly_assigned_leads,
         max_age_days=30,
-        extra_expiry=lead_touched_since(emails_only=False),
+        age_inclusive=True,  # "the action is 30 days old"
+        expiry=(reassigned("lead"), lead_touched_since(emails_only=False)),
     ),
     Rule(
         11,
@@ -166,8 +171,8 @@ RULES = [
         "Leads awaiting your reply",
         "prospecting",
         leads_awaiting_reply,
-        max_age_days=14,
-        extra_expiry=lead_touched_since(emails_only=True),
+        max_age_days=14,  # "created more than 14 days ago"
+        expiry=(reassigned("lead"), lead_touched_since(emails_only=True)),
         activity_trigger=True,
     ),
     Rule(
@@ -177,5 +182,6 @@ RULES = [
         "prospecting",
         recently_engaged_leads,
         activity_trigger=True,
+        expiry=(event_older_than(7, "engagement"),),
     ),
 ]

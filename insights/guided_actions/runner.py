@@ -1,15 +1,17 @@
 """Evaluate every rule for one user at a given ``now``: create, keep, expire. Idempotent.
 
 An action is created when its rule's criteria all hold for a record and no action for the same
-(user, rule, record, triggering event) was ever created; it expires as soon as any expiry condition
-holds: the criteria no longer hold, it reached the rule's age limit, or a rule-specific condition.
+(user, rule, record, triggering event) was ever created; it expires as soon as any of its own listed
+expiry conditions holds: its criteria no longer hold (only the rules whose spec lists that), it
+reached the rule's age limit, or a rule-specific condition (reassigned, closed, replied...).
 Grouped rules keep one active action whose members leave one by one (``guided_action_members``).
 Each rule costs a fixed number of queries whatever the number of records. Does not commit.
 
 Everything is evaluated over the user's readable records (permissions.md rule 8): the rules'
-queries carry the user's viewer, so an action whose primary record or triggering activity becomes
-unreadable is no longer found and expires like any action whose criteria stopped holding; the
-contacts and companies captured at creation are the readable ones.
+queries carry the user's viewer, and an action one of whose records or triggering activity becomes
+unreadable expires (rules expiring on their criteria no longer find it; the others are checked
+through the readable predicates); the contacts and companies captured at creation are the readable
+ones.
 """
 
 from __future__ import annotations
@@ -24,13 +26,24 @@ from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
-from insights.guided_actions import rules_activities, rules_contacts, rules_deals, rules_leads
+from insights.guided_actions import (
+    rules_activities,
+    rules_contacts,
+    rules_deals,
+    rules_leads,
+    rules_next_steps,
+)
 from insights.guided_actions.base import AnySelect, Candidate, Column, Rule, User, can_read
 from insights.guided_actions.models import GuidedAction, GuidedActionMember
+from insights.guided_actions.visible import readable_refs, ref
 from insights.permissions.viewer import Viewer, load_viewer
 
 RULES: list[Rule] = sorted(
-    rules_contacts.RULES + rules_leads.RULES + rules_activities.RULES + rules_deals.RULES,
+    rules_contacts.RULES
+    + rules_leads.RULES
+    + rules_activities.RULES
+    + rules_deals.RULES
+    + rules_next_steps.RULES,
     key=lambda r: r.number,
 )
 CHUNK = 500
@@ -152,6 +165,23 @@ async def associations(
     return out
 
 
+def _primary_entry(c: Candidate) -> dict[str, str]:
+    """The primary record as stored, with the creation facts later expiry compares with: its owner
+    then ("reassigned") and when the triggering event happened ("more than N days since")."""
+    entry = {"type": c.record_type, "id": c.record_id, "name": c.name}
+    if c.owner is not None:
+        entry["owner"] = c.owner
+    if c.at is not None:
+        entry["at"] = c.at.isoformat()
+    return entry
+
+
+def _aged_out(rule: Rule, age: timedelta) -> bool:
+    assert rule.max_age_days is not None
+    limit = timedelta(days=rule.max_age_days)
+    return age > limit or (rule.age_inclusive and age == limit)
+
+
 class _Run:
     """One evaluation: the user's actions in memory, what changed, the members of grouped actions."""
 
@@ -219,7 +249,7 @@ class _Run:
                 record_id=c.record_id,
                 trigger_key=trigger,
                 why=c.why,
-                records=c.members or [{"type": c.record_type, "id": c.record_id, "name": c.name}],
+                records=c.members or [_primary_entry(c), *c.also],
                 contact_ids=contacts,
                 company_ids=companies,
                 created_at=self.now,
@@ -285,35 +315,60 @@ class _Run:
             if best is None or (c.at is not None and best.at is not None and c.at > best.at):
                 newest[(c.record_type, c.record_id)] = c
         holding = {(c.record_type, c.record_id, c.trigger_key): c for c in newest.values()}
+        fresh = [
+            c
+            for key, c in holding.items()
+            if c.creatable and (rule.key, *key) not in self.ever  # dedup: (user, rule, record, event)
+        ]
+        renewed = {(c.record_type, c.record_id) for c in fresh}
+        # the same event now made for another kind of record: an action stored before the rule's
+        # primary object changed (rule 10 was once made for the deal, now for the contact)
+        moved = {(c.trigger_key, c.record_type) for c in fresh if c.trigger_key}
         for a in active:
             held = holding.get((a.record_type, a.record_id, a.trigger_key))
-            if held is None:
+            if held is None and rule.criteria_expiry:
                 self.expire(a, "criteria no longer met")
-            elif any(isinstance(x, str) for x in a.why or []):
+            elif (a.record_type, a.record_id) in renewed:
+                self.expire(a, "replaced by a newer event")  # one action per record at a time
+            elif any(t == a.trigger_key and kind != a.record_type for t, kind in moved):
+                self.expire(a, "replaced by a newer event")
+            elif held is not None and any(isinstance(x, str) for x in a.why or []):
                 a.why = held.why  # stored before why sentences named their records: listings skip those
-        await self.create(
-            rule,
-            [
-                (c, c.trigger_key)
-                for key, c in holding.items()
-                if c.creatable and (rule.key, *key) not in self.ever  # dedup: (user, rule, record, event)
-            ],
-        )
+        await self.create(rule, [(c, c.trigger_key) for c in fresh])
+
+    async def hidden(self, rule: Rule, actions: list[GuidedAction]) -> None:
+        """Expire the actions one of whose records or triggering activity the user can no longer
+        read (rules whose finder does not already drop them): nothing is kept on a hidden record."""
+        refs = {a.id: {ref(r["type"], r["id"]) for r in a.records} for a in actions}
+        if rule.activity_trigger:
+            for a in actions:
+                if a.trigger_key:
+                    refs[a.id].add(("activity", a.trigger_key))
+        visible = await readable_refs(self.s, self.user.viewer, set().union(*refs.values()))
+        for a in actions:
+            if not refs[a.id] <= visible:
+                self.expire(a, "no longer visible")
 
     async def rule(self, rule: Rule) -> None:
         found = await rule.find(self.s, self.user, self.now)
         active = [a for a in self.active if a.rule == rule.key]
         await (self.grouped if rule.grouped else self.single)(rule, found, active)
         still = [a for a in active if a.expired_at is None]
+        if not rule.criteria_expiry and still:
+            await self.hidden(rule, still)
+            still = [a for a in still if a.expired_at is None]
         if rule.max_age_days is not None:
             for a in still:
-                if self.now - a.created_at >= timedelta(days=rule.max_age_days):
+                if _aged_out(rule, self.now - a.created_at):
                     self.expire(a, f"{rule.max_age_days:g} days old")
             still = [a for a in still if a.expired_at is None]
-        if rule.extra_expiry is not None and still:
+        for condition in rule.expiry:
+            if not still:
+                break
             by_id = {a.id: a for a in still}
-            for action_id, reason in (await rule.extra_expiry(self.s, self.user, still, self.now)).items():
+            for action_id, reason in (await condition(self.s, self.user, still, self.now)).items():
                 self.expire(by_id[action_id], reason)
+            still = [a for a in still if a.expired_at is None]
 
 
 async def evaluate(

@@ -10,17 +10,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from insights.crm import models as m
 from insights.guided_actions.models import GuidedAction, GuidedActionFeedback
 from insights.guided_actions.runner import RULES
-from insights.permissions.readable import RECORDS, activity_readable, record_readable
+from insights.guided_actions.visible import readable_refs
+from insights.guided_actions.visible import ref as _ref
 from insights.permissions.viewer import Viewer
 
 Category = Literal["all", "closing", "prospecting"]
-CHUNK = 500
-ACTIVITY_REFS = frozenset(m.ACTIVITY_TYPES) | {"activity"}
 # rules whose trigger key is the triggering activity's id
 ACTIVITY_TRIGGERED = frozenset(r.key for r in RULES if r.activity_trigger)
+GROUPED = frozenset(r.key for r in RULES if r.grouped)
 
 
 class ActionRecord(BaseModel):
@@ -52,36 +51,6 @@ class ActionFeedbackOut(ActionFeedbackIn):
     created_at: datetime
 
 
-async def _readable(
-    session: AsyncSession, viewer: Viewer, refs: set[tuple[str, str]]
-) -> set[tuple[str, str]]:
-    """Which stored (type, id) references the viewer may read now: one query per record type and one
-    for activities (each by its own type's scope), through the readable predicates (tenancy,
-    archival, owner, sharing). Activity references are returned as ("activity", id)."""
-    wanted: dict[str, set[str]] = {}
-    for kind, rid in refs:
-        wanted.setdefault("activity" if kind in ACTIVITY_REFS else kind, set()).add(rid)
-    out: set[tuple[str, str]] = set()
-    for kind, ids in wanted.items():
-        if kind == "activity":
-            table, readable_now = m.Activity, activity_readable(viewer)
-        elif kind in RECORDS:
-            table, readable_now = RECORDS[kind], record_readable(viewer, kind)
-        else:
-            continue  # an unknown kind is never readable
-        ordered = sorted(ids)
-        for i in range(0, len(ordered), CHUNK):
-            rows = await session.scalars(
-                select(table.id).where(table.id.in_(ordered[i : i + CHUNK]), readable_now)
-            )
-            out |= {(kind, rid) for rid in rows}
-    return out
-
-
-def _ref(kind: str, rid: str) -> tuple[str, str]:
-    return ("activity" if kind in ACTIVITY_REFS else kind, rid)
-
-
 def _refs_of(a: GuidedAction) -> set[tuple[str, str]]:
     refs = {_ref(r["type"], r["id"]) for r in a.records}
     refs |= {("contact", c) for c in a.contact_ids or []} | {("company", c) for c in a.company_ids or []}
@@ -92,10 +61,15 @@ def _refs_of(a: GuidedAction) -> set[tuple[str, str]]:
 
 
 def _shown(a: GuidedAction, visible: set[tuple[str, str]]) -> ActionOut | None:
-    """The action as the viewer may see it now, or None when its primary record (every member, for
+    """The action as the viewer may see it now, or None when one of its records (every member, for
     a grouped action) or its triggering activity is hidden."""
-    records = [ActionRecord(**r) for r in a.records if _ref(r["type"], r["id"]) in visible]
-    if not records:
+    records = [
+        ActionRecord(type=r["type"], id=r["id"], name=r.get("name", ""))
+        for r in a.records
+        if _ref(r["type"], r["id"]) in visible
+    ]
+    # a grouped action lists its visible members; any other action every record it rests on
+    if not records or (a.rule not in GROUPED and len(records) < len(a.records)):
         return None
     if a.rule in ACTIVITY_TRIGGERED and a.trigger_key and ("activity", a.trigger_key) not in visible:
         return None
@@ -137,7 +111,7 @@ async def list_actions(
         .scalars()
         .all()
     )
-    visible = await _readable(session, viewer, {ref for a in actions for ref in _refs_of(a)})
+    visible = await readable_refs(session, viewer, {ref for a in actions for ref in _refs_of(a)})
     return [shown for a in actions if (shown := _shown(a, visible)) is not None]
 
 

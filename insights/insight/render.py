@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from insights.insight.schemas import Insight
+from insights.insight.schemas import Insight, RecentItem
 
 STATUS_NOTES = {
     "hipaa": "HIPAA mode: data only, no AI-generated content.",
@@ -13,12 +13,22 @@ STATUS_NOTES = {
 }
 
 
+def _sources(items: list[RecentItem]) -> str:
+    """The activities a line rests on, named as the rep knows them: (meeting "Kickoff", 2026-11-18)."""
+    named = [f'{i.type} "{i.title}", {i.occurred_at:%Y-%m-%d}' for i in items]
+    return f" ({'; '.join(named)})" if named else ""
+
+
 def render(insight: Insight, fmt: str = "text") -> str:
     md = fmt == "markdown"
     h = (lambda t: f"## {t}") if md else (lambda t: t.upper())
     bullet = "- " if md else "• "
+    # a rep pastes this into an email or a forecast note: the deal's name and company, not its id
+    named = insight.deal_name or f"deal {insight.deal_id}"
+    if insight.companies:
+        named += f" ({', '.join(insight.companies)})"
     lines: list[str] = [
-        f"# Deal insights ({insight.deal_id})" if md else f"Deal insights ({insight.deal_id})",
+        f"# Deal insights: {named}" if md else f"Deal insights: {named}",
         f"Generated {insight.generated_at.strftime('%Y-%m-%d %H:%M')} UTC",
     ]
     if insight.reason:
@@ -31,9 +41,9 @@ def render(insight: Insight, fmt: str = "text") -> str:
     for item in insight.recent_activity.items:
         lines.append(f"{bullet}{item.occurred_at.strftime('%Y-%m-%d')} {item.type}: {item.title}")
     lines += ["", h("Risks")]
-    lines += [f"{bullet}{r.text}" for r in insight.risks] or [f"{bullet}None found."]
+    lines += [f"{bullet}{r.text}{_sources(r.sources)}" for r in insight.risks] or [f"{bullet}None found."]
     lines += ["", h("Buyer goals")]
-    lines += [f"{bullet}{g.text}" for g in insight.buyer_goals] or [
+    lines += [f"{bullet}{g.text}{_sources(g.sources)}" for g in insight.buyer_goals] or [
         f"{bullet}{'Not available in data-only mode.' if insight.status != 'ai' else 'None stated.'}"
     ]
     return "\n".join(lines) + "\n"

@@ -8,7 +8,7 @@ settings because a 15-day sales cycle and a 9-month one need different ones.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
@@ -57,6 +57,22 @@ def _float(v: str | None) -> float | None:
         return None
 
 
+def _around(ctx: DealContext, when: datetime, days: float = 2) -> list[str]:
+    """The activity behind a property change: the newest meeting or call (else any activity) logged
+    on the timeline at most ``days`` before the change. The change is what the rep sees happen after
+    a conversation; with none near, the risk links nothing rather than a guess."""
+    near = [a for a in ctx.activities if when - timedelta(days=days) <= a.occurred_at <= when]
+    talks = [a for a in near if a.type in ("meeting", "call")]
+    best = (talks or near)[:1]  # ctx.activities is newest first
+    return [a.id for a in best]
+
+
+def _last_inbound(ctx: DealContext) -> ActivityItem | None:
+    return next(
+        (a for a in ctx.activities if a.type == "email" and a.email_direction == "INCOMING_EMAIL"), None
+    )
+
+
 def deal_score_drop(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     points = [(h.timestamp, _float(h.value)) for h in _history(ctx, "hs_deal_score")]
     points = [(ts, v) for ts, v in points if v is not None and (ctx.now - ts).days <= t.score_window_days]
@@ -81,6 +97,7 @@ def no_follow_up(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     return Risk(
         kind="no_follow_up",
         source="rules",
+        activity_ids=[ctx.activities[0].id] if ctx.activities else [],  # the last touch, not followed up
         text="No follow-up scheduled: no upcoming meeting and no open task on this deal.",
     )
 
@@ -90,9 +107,11 @@ def close_date_passed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if ctx.deal.stage.is_closed or cd is None or cd >= ctx.now:
         return None
     days = (ctx.now - cd).days
+    changes = _history(ctx, "closedate")
     return Risk(
         kind="close_date_passed",
         source="rules",
+        activity_ids=_around(ctx, changes[-1].timestamp) if changes else [],  # what set that date
         text=f"Close date {cd.date().isoformat()} passed {days} days ago and the deal is still open.",
     )
 
@@ -102,9 +121,11 @@ def close_date_pushed(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     pushes = sum(1 for a, b in zip(dates, dates[1:], strict=False) if b > a)
     if ctx.deal.stage.is_closed or pushes < t.close_date_pushes:
         return None
+    changes = _history(ctx, "closedate")
     return Risk(
         kind="close_date_pushed",
         source="rules",
+        activity_ids=_around(ctx, changes[-1].timestamp),  # the conversation that moved it last
         text=f"Close date pushed back {pushes} times "
         f"(first {dates[0].date().isoformat()}, now {dates[-1].date().isoformat()}).",
     )
@@ -117,6 +138,9 @@ def inactive(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     if days < t.inactive_days:
         return None
     ids = [ctx.activities[0].id] if ctx.activities else []
+    inbound = _last_inbound(ctx)  # the buyer's last word before the silence
+    if inbound is not None and inbound.id not in ids:
+        ids.append(inbound.id)
     return Risk(
         kind="inactive",
         source="rules",
@@ -136,6 +160,7 @@ def stalled_in_stage(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     return Risk(
         kind="stalled_in_stage",
         source="rules",
+        activity_ids=_around(ctx, since),  # the conversation that brought it into this stage
         text=f"In stage '{label}' for {days} days (threshold {t.stalled_stage_days}).",
     )
 
@@ -147,38 +172,51 @@ def no_contact(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     return Risk(kind="no_contact", source="rules", text="No contact associated with this deal.")
 
 
-def _last_meeting(ctx: DealContext) -> ActivityItem | None:
-    return next((a for a in ctx.activities if a.type == "meeting"), None)
+def _missed_meeting(ctx: DealContext) -> ActivityItem | None:
+    """The newest meeting the buyer missed (no-show or cancelled), unless one held since (outcome
+    COMPLETED) shows they came back: newer meetings still scheduled or unlogged do not hide it."""
+    for a in ctx.activities:  # newest first
+        if a.type != "meeting":
+            continue
+        if a.meeting_outcome == "COMPLETED":
+            return None
+        if a.meeting_outcome in ("NO_SHOW", "CANCELED"):
+            return a
+    return None
 
 
 def meeting_no_show(ctx: DealContext, t: RiskThresholds) -> Risk | None:
-    m = _last_meeting(ctx)
-    if m is None or m.meeting_outcome not in ("NO_SHOW", "CANCELED"):
+    m = _missed_meeting(ctx)
+    if m is None:
         return None
     what = "was a no-show" if m.meeting_outcome == "NO_SHOW" else "was cancelled"
+    title = f"'{m.title}' " if m.title else ""
     return Risk(
         kind="meeting_no_show",
         source="rules",
         activity_ids=[m.id],
-        text=f"The last meeting ({m.occurred_at.date().isoformat()}) {what}.",
+        text=f"The meeting {title}on {m.occurred_at.date().isoformat()} {what}; none held since.",
     )
 
 
 def stage_regressed(ctx: DealContext, t: RiskThresholds, order: dict[str, int] | None = None) -> Risk | None:
     order = order or {}
-    stages = [h.value for h in _history(ctx, "dealstage") if h.value]
-    for prev, cur in zip(reversed(stages[:-1]), reversed(stages[1:]), strict=False):
+    changes = [h for h in _history(ctx, "dealstage") if h.value]
+    for before, after in zip(reversed(changes[:-1]), reversed(changes[1:]), strict=False):
+        prev, cur = before.value or "", after.value or ""
         if prev in order and cur in order and order[cur] < order[prev]:
             return Risk(
                 kind="stage_regressed",
                 source="rules",
+                activity_ids=_around(ctx, after.timestamp),
                 text=f"Stage moved backwards from '{prev}' to '{cur}'.",
             )
     return None
 
 
 def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
-    amounts = [a for h in _history(ctx, "amount") if (a := _float(h.value)) is not None]
+    changes = [(h, a) for h in _history(ctx, "amount") if (a := _float(h.value)) is not None]
+    amounts = [a for _, a in changes]
     if len(amounts) < 2:
         return None
     peak, last = max(amounts), amounts[-1]
@@ -187,6 +225,7 @@ def amount_decreased(ctx: DealContext, t: RiskThresholds) -> Risk | None:
     return Risk(
         kind="amount_decreased",
         source="rules",
+        activity_ids=_around(ctx, changes[-1][0].timestamp),
         text=f"Amount decreased from {peak:,.0f} to {last:,.0f} ({(peak - last) / peak:.0%}).",
     )
 

@@ -65,11 +65,14 @@ class Risk(BaseModel):
     # company_at_risk: the company and the health criteria that weigh most on its score
     record: RiskRecord | None = None
     criteria: list[RiskCriterion] = Field(default_factory=list)
+    # the cited activities named as recent items are (type, date, title), for the links a rep reads
+    sources: list[RecentItem] = Field(default_factory=list)
 
 
 class BuyerGoal(BaseModel):
     text: str
     activity_ids: list[str] = Field(default_factory=list)
+    sources: list[RecentItem] = Field(default_factory=list)
 
 
 class Basis(BaseModel):
@@ -90,6 +93,8 @@ class ModelInfo(BaseModel):
 class Insight(BaseModel):
     insight_id: str
     deal_id: str
+    deal_name: str | None = None  # what a rep calls the deal (the copy text names it, not the id)
+    companies: list[str] = Field(default_factory=list)  # the deal's companies the viewer may see
     status: Status
     reason: Reason | None = None
     generated_at: datetime

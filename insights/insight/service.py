@@ -92,6 +92,28 @@ def recent_items(ctx: DealContext) -> list[RecentItem]:
     ]
 
 
+def name_sources(insight: Insight, ctx: DealContext) -> Insight:
+    """Each risk's and goal's cited activities named like recent items (type, date, title), from the
+    viewer's own context: a citation outside it was already dropped, so nothing new is revealed."""
+    known = {a.id: a for a in ctx.activities}
+
+    def named(ids: list[str]) -> list[RecentItem]:
+        return [
+            RecentItem(activity_id=a.id, type=a.type, occurred_at=a.occurred_at, title=_title(a))
+            for i in ids
+            if (a := known.get(i)) is not None
+        ]
+
+    return insight.model_copy(
+        update={
+            "risks": [r.model_copy(update={"sources": named(r.activity_ids)}) for r in insight.risks],
+            "buyer_goals": [
+                g.model_copy(update={"sources": named(g.activity_ids)}) for g in insight.buyer_goals
+            ],
+        }
+    )
+
+
 def build_messages(prompts: PromptSet, language: str, context_text: str, task: str) -> list[dict[str, str]]:
     """System rules, then the (shared, cacheable) context prefix, then the section's task last."""
     system = prompts.system.format(language_name=LANGUAGES.get(language, language))
@@ -280,8 +302,11 @@ class InsightService:
         account: Account,
         now: datetime,
         refresh: bool,
+        deal_name: str | None = None,
     ) -> Insight | None:
-        base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
+        base = Insight(
+            insight_id="", deal_id=deal_id, deal_name=deal_name, status="data_only", generated_at=now
+        )
         if not account.customer_analysis_enabled:  # the deal was read as readable by insight_for
             return await self._store(
                 session,
@@ -325,6 +350,7 @@ class InsightService:
         if insight.reason is None:
             assert self.llm is not None
             insight = await self._with_model(ctx, insight, account.insight_language or "en")
+        insight = name_sources(insight, ctx)
         stored = await self._store(session, viewer, insight, input_hash, now, ctx.fingerprint)
         record_parts(session, viewer.portal_id, stored.insight_id, account.settings_version, parts_of(ctx))
         return stored
@@ -333,6 +359,8 @@ class InsightService:
         thresholds = RiskThresholds.from_account(account.risk_thresholds)
         return base.model_copy(
             update={
+                "deal_name": ctx.deal.name,
+                "companies": [c.name for c in ctx.companies if c.name],
                 "recent_activity": RecentActivity(items=recent_items(ctx)),
                 "risks": rule_risks(ctx, thresholds),
                 "basis": Basis(

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from insights.core.config import DemoSettings, Settings
+from insights.crm.demo_texts import CONTOSO_SUBJECT
 from insights.insight.store import InsightFeedback
 from tests.conftest import DEMO_NOW
 from tests.http import ai_settings
@@ -100,10 +101,27 @@ async def test_rep_reads_copies_and_rates_an_insight(server: str, sessionmaker) 
         await expect(page.locator("#activity-title")).to_have_text(title or "")
         await page.locator("#activity-dialog button").click()
 
+        # a risk's link names the activity it rests on, like a recent-activity item (title, type, date)
+        pushed = page.locator("#risks li", has_text="Close date pushed back")
+        await expect(pushed.locator("a")).to_have_text([CONTOSO_SUBJECT])
+        await expect(pushed.locator(".source .tag")).to_contain_text(["email ·"])
+        await expect(page.locator("#risks a", has_text="source")).to_have_count(0)
+        await pushed.locator("a").click()
+        await expect(page.locator("#activity-title")).to_have_text(CONTOSO_SUBJECT)
+        await page.locator("#activity-dialog button").click()
+
         await page.locator("#copy").click()
         await expect(page.locator("#copied")).to_be_visible()
         copied = await page.evaluate("navigator.clipboard.readText()")
-        assert copied.startswith("Deal insights (9002)") and "RISKS" in copied and "Deal score fell" in copied
+        first = copied.splitlines()[0]
+        assert first == "Deal insights: Contoso expansion (Contoso)" and "9002" not in first
+        assert "RISKS" in copied and "Deal score fell" in copied
+        assert "Close date pushed back 2 times" in copied and f'(email "{CONTOSO_SUBJECT}", ' in copied
+
+        # the Globex no-show is found behind a later meeting not yet logged, and links the meeting
+        await page.locator("#deal").select_option("9005")
+        no_show = page.locator("#risks li", has_text="no-show")
+        await expect(no_show.locator("a")).to_have_text(["Steering committee"])
 
         await page.locator("#not-helpful").click()
         await page.locator("#reason").select_option("missing_information")

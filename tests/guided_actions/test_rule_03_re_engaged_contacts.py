@@ -1,6 +1,6 @@
 """Rule 3, re-engaged contacts: your contact has no open lead, its latest lead was disqualified and
 it engaged after that, within the last 30 days. Expires when the lead is reassigned, a new lead is
-created, or the engagement is more than 30 days old (exactly 30 days: expired)."""
+created, or the engagement is more than 30 days old (exactly 30 days: still active)."""
 
 from __future__ import annotations
 
@@ -62,12 +62,12 @@ async def test_expires_when_a_new_lead_is_created(w) -> None:
     assert of(3, await w.run(NOW + timedelta(hours=1))) == []
 
 
-async def test_expires_when_the_engagement_is_30_days_old(w) -> None:
+async def test_expires_when_the_engagement_is_more_than_30_days_old(w) -> None:
     disqualified(w)
     w.email("in1", 2, {"contact": ["c1"]}, incoming=True)
     await w.run()
-    assert of(3, await w.run(NOW + timedelta(days=28) - timedelta(seconds=1))) == ["c1"]
-    assert of(3, await w.run(NOW + timedelta(days=28))) == []  # engagement exactly 30 days old
+    assert of(3, await w.run(NOW + timedelta(days=28))) == ["c1"]  # exactly 30 days: not more
+    assert of(3, await w.run(NOW + timedelta(days=28, seconds=1))) == []
 
 
 async def test_disqualified_then_engaged(w) -> None:

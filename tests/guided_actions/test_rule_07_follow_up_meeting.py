@@ -1,5 +1,6 @@
-"""Rule 7, follow up on your meeting: your meeting has started and ended less than 7 days ago (exactly
-7 days: expired). Expires too when the meeting has follow-up tasks and all of them are completed."""
+"""Rule 7, follow up on your meeting: your meeting has started and ended, less than 7 days ago (exactly
+7 days: expired; a meeting still running: not yet). Expires too when the meeting has follow-up
+tasks and all of them are completed."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from insights.crm import models as m
 from tests.guided_actions.helpers import NOW, OTHER, ago, of
 
 
-async def test_created_once_started(w) -> None:
+async def test_created_once_ended_not_while_running(w) -> None:
     w.meeting("m1", ago(minutes=5), minutes=60)  # in progress
     w.meeting("m2", ago(days=3))
-    assert of(7, await w.run()) == ["m1", "m2"]
+    w.meeting("m3", ago(minutes=30), minutes=30)  # ended exactly now
+    assert of(7, await w.run()) == ["m2", "m3"]
+    assert of(7, await w.run(NOW + timedelta(minutes=55))) == ["m1", "m2", "m3"]
 
 
 async def test_not_created_before_start_or_for_another_user(w) -> None:

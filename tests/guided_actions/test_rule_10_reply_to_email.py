@@ -1,5 +1,6 @@
 """Rule 10, reply to email: a contact of your open deal replied to you and you have not replied
-since. Expires when the deal closes, when you reply, or 7 days after creation (exactly 7: expired)."""
+since; the action is for the contact (spec), resting on the deal. Expires when the deal closes, when
+you reply, or more than 7 days after creation (exactly 7: still active)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ def waiting(w) -> None:  # type: ignore[no-untyped-def]
 
 async def test_created_for_your_open_deal(w) -> None:
     waiting(w)
-    assert of(10, await w.run()) == ["d1"]
+    assert of(10, await w.run()) == ["c1"]
     (a,) = await w.actions(10)
-    assert a.category == "closing" and a.contact_ids == ["c1"]
+    assert a.record_type == "contact" and a.category == "closing" and a.contact_ids == ["c1"]
+    assert [(r["type"], r["id"]) for r in a.records] == [("contact", "c1"), ("deal", "d1")]
 
 
 async def test_not_created_when_replied_closed_or_not_yours(w) -> None:
@@ -53,8 +55,8 @@ async def test_expires_when_you_reply(w) -> None:
 async def test_expires_at_7_days(w) -> None:
     waiting(w)
     await w.run()
-    assert of(10, await w.run(NOW + timedelta(days=7) - timedelta(seconds=1))) == ["d1"]
-    assert of(10, await w.run(NOW + timedelta(days=7))) == []
+    assert of(10, await w.run(NOW + timedelta(days=7))) == ["c1"]
+    assert of(10, await w.run(NOW + timedelta(days=7, seconds=1))) == []
 
 
 def replied_on_deal(w) -> None:  # type: ignore[no-untyped-def]
@@ -65,13 +67,42 @@ def replied_on_deal(w) -> None:  # type: ignore[no-untyped-def]
 
 async def test_until_you_reply_or_the_deal_closes(w) -> None:
     replied_on_deal(w)
-    assert (10, "d1") in await w.run()
+    assert (10, "c1") in await w.run()
     w.email("e2", 0.5, {"contact": ["c1"]}, to="")
-    assert (10, "d1") not in await w.run()
+    assert (10, "c1") not in await w.run()
 
 
 async def test_expires_when_the_deal_is_won(w) -> None:
     replied_on_deal(w)
-    assert (10, "d1") in await w.run()
+    assert (10, "c1") in await w.run()
     await w.set(m.Deal, "d1", stage_id="closedwon")
-    assert (10, "d1") not in await w.run()
+    assert (10, "c1") not in await w.run()
+
+
+async def test_an_action_stored_for_the_deal_is_replaced_by_the_contacts(w) -> None:
+    """Rule 10 was once made for the deal: such an action gives way to the contact's for that reply."""
+    from insights.guided_actions.models import GuidedAction
+
+    waiting(w)
+    w.add(
+        GuidedAction(
+            portal_id="ga",
+            id="old",
+            user_id="u1",
+            rule="reply_to_email",
+            rule_number=10,
+            title="Reply to email",
+            category="closing",
+            record_type="deal",
+            record_id="d1",
+            trigger_key="in1",
+            why=[],
+            records=[{"type": "deal", "id": "d1", "name": "Deal d1"}],
+            contact_ids=["c1"],
+            company_ids=[],
+            created_at=NOW - timedelta(hours=1),
+        )
+    )
+    assert of(10, await w.run()) == ["c1"]
+    old = [a for a in await w.actions(10) if a.id == "old"]
+    assert old[0].expiry_reason == "replaced by a newer event"

@@ -1,5 +1,5 @@
 """Rule 14, target account activity: your contact at a target-account company engaged; expires more
-than 7 days after that engagement (exactly 7 days: expired).
+than 7 days after that engagement (exactly 7 days: still active; spec "Time boundaries").
 Rule 15, recently engaged leads: your lead in an open stage engaged (itself or its contact) within
 the last 7 days; expires likewise."""
 
@@ -30,8 +30,8 @@ async def test_r14_not_without_engagement_and_expires_after_7_days(w) -> None:
     assert of(14, await w.run()) == []
     w.email("in", 0, {"contact": ["c1"]}, incoming=True)
     assert of(14, await w.run()) == ["c1"]
-    assert of(14, await w.run(NOW + timedelta(days=7) - timedelta(seconds=1))) == ["c1"]
-    assert of(14, await w.run(NOW + timedelta(days=7))) == []
+    assert of(14, await w.run(NOW + timedelta(days=7))) == ["c1"]
+    assert of(14, await w.run(NOW + timedelta(days=7, seconds=1))) == []
 
 
 async def test_r15_open_lead_engaged_this_week(w) -> None:
@@ -49,8 +49,8 @@ async def test_r15_not_when_stale_and_expires_after_7_days(w) -> None:
     assert of(15, await w.run()) == []
     w.meeting("mt", NOW - timedelta(days=1), on={"lead": ["l1"]})
     assert of(15, await w.run()) == ["l1"]
-    assert of(15, await w.run(NOW + timedelta(days=6) - timedelta(seconds=1))) == ["l1"]
-    assert of(15, await w.run(NOW + timedelta(days=6))) == []
+    assert of(15, await w.run(NOW + timedelta(days=6))) == ["l1"]
+    assert of(15, await w.run(NOW + timedelta(days=6, seconds=1))) == []
 
 
 async def test_r14_engagement_at_a_target_account(w) -> None:
@@ -61,7 +61,8 @@ async def test_r14_engagement_at_a_target_account(w) -> None:
     for k, c in (("k1", "c1"), ("k2", "c2")):  # a colleague's connected calls
         w.call(k, ago(2), {"contact": [c]}, call_disposition="Connected", owner_id=OTHER)
     assert of(14, await w.run()) == ["c1"]
-    assert of(14, await w.run(NOW + timedelta(days=5))) == []  # 7 days after
+    assert of(14, await w.run(NOW + timedelta(days=5))) == ["c1"]  # exactly 7 days after
+    assert of(14, await w.run(NOW + timedelta(days=5, seconds=1))) == []
 
 
 async def test_r15_open_lead_that_wrote_this_week(w) -> None:
@@ -70,4 +71,4 @@ async def test_r15_open_lead_that_wrote_this_week(w) -> None:
     w.email("e1", 3, {"lead": ["l1"]}, incoming=True, to="")
     w.email("e2", 3, {"lead": ["l2"]}, incoming=True, to="")
     assert of(15, await w.run()) == ["l1"]
-    assert of(15, await w.run(NOW + timedelta(days=4))) == []
+    assert of(15, await w.run(NOW + timedelta(days=4, seconds=1))) == []

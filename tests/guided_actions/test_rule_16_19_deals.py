@@ -1,6 +1,6 @@
 """Rules on deals: 16 update next steps, 17 add a contact, 18 initial outreach, 19 follow up with
 buyer. "Created more than 7 days ago" is strict (exactly 7 days: not yet); "action created more than
-7 days ago" expires at exactly 7 days."""
+7 days ago" likewise: exactly 7 days is still active, a second more expires."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ async def test_r17_expires_on_contact_reassignment_close_and_age(w) -> None:
     await w.set(m.Deal, "d2", owner_id=OTHER)
     await w.set(m.Deal, "d3", stage_id="closedwon")
     assert of(17, await w.run(NOW + timedelta(hours=1))) == ["d4"]
-    assert of(17, await w.run(NOW + timedelta(days=7))) == []
+    assert of(17, await w.run(NOW + timedelta(days=7))) == ["d4"]
+    assert of(17, await w.run(NOW + timedelta(days=7, seconds=1))) == []
 
 
 async def test_r18_first_stage_without_engagement(w) -> None:
@@ -68,7 +69,7 @@ async def test_r18_expires_on_engagement_and_age(w) -> None:
     await w.run()
     w.meeting("mt", NOW, on={"deal": ["d1"]})
     assert of(18, await w.run(NOW + timedelta(hours=1))) == ["d2"]
-    assert of(18, await w.run(NOW + timedelta(days=7))) == []
+    assert of(18, await w.run(NOW + timedelta(days=7, seconds=1))) == []
 
 
 def opened(w, days: float = 7) -> None:  # type: ignore[no-untyped-def]
@@ -99,8 +100,8 @@ async def test_r19_expires_on_reply_and_age(w) -> None:
 async def test_r19_expires_after_7_days(w) -> None:
     opened(w)
     await w.run()
-    assert of(19, await w.run(NOW + timedelta(days=7) - timedelta(seconds=1))) == ["d1"]
-    assert of(19, await w.run(NOW + timedelta(days=7))) == []
+    assert of(19, await w.run(NOW + timedelta(days=7))) == ["d1"]
+    assert of(19, await w.run(NOW + timedelta(days=7, seconds=1))) == []
 
 
 async def test_r16_until_the_next_step_changes(w) -> None:

@@ -14,6 +14,8 @@ def known(**changes: object) -> Insight:
     insight = Insight(
         insight_id="ins-1",
         deal_id="9001",
+        deal_name="Northwind renewal",
+        companies=["Northwind"],
         status="ai",
         generated_at=GENERATED,
         recent_activity=RecentActivity(
@@ -35,7 +37,20 @@ def known(**changes: object) -> Insight:
         ),
         risks=[
             Risk(text="Deal score fell from 72 to 55 since 1 Nov.", source="rules", kind="deal_score_drop"),
-            Risk(text="The budget was cut by 20%.", source="model", kind="budget", activity_ids=["e-2"]),
+            Risk(
+                text="The budget was cut by 20%.",
+                source="model",
+                kind="budget",
+                activity_ids=["e-2"],
+                sources=[
+                    RecentItem(
+                        activity_id="e-2",
+                        type="email",
+                        occurred_at=datetime(2026, 11, 18, 9, 0, tzinfo=UTC),
+                        title="Revised quote",
+                    )
+                ],
+            ),
         ],
         buyer_goals=[BuyerGoal(text="Consolidate tools into one platform.", activity_ids=["m-1"])],
     )
@@ -44,7 +59,7 @@ def known(**changes: object) -> Insight:
 
 def test_text_of_a_known_insight() -> None:
     assert render(known(), "text") == (
-        "Deal insights (9001)\n"
+        "Deal insights: Northwind renewal (Northwind)\n"
         "Generated 2026-11-20 12:05 UTC\n"
         "\n"
         "RECENT ACTIVITY\n"
@@ -54,7 +69,7 @@ def test_text_of_a_known_insight() -> None:
         "\n"
         "RISKS\n"
         "• Deal score fell from 72 to 55 since 1 Nov.\n"
-        "• The budget was cut by 20%.\n"
+        '• The budget was cut by 20%. (email "Revised quote", 2026-11-18)\n'
         "\n"
         "BUYER GOALS\n"
         "• Consolidate tools into one platform.\n"
@@ -63,7 +78,7 @@ def test_text_of_a_known_insight() -> None:
 
 def test_markdown_of_a_known_insight() -> None:
     assert render(known(), "markdown") == (
-        "# Deal insights (9001)\n"
+        "# Deal insights: Northwind renewal (Northwind)\n"
         "Generated 2026-11-20 12:05 UTC\n"
         "\n"
         "## Recent activity\n"
@@ -73,7 +88,7 @@ def test_markdown_of_a_known_insight() -> None:
         "\n"
         "## Risks\n"
         "- Deal score fell from 72 to 55 since 1 Nov.\n"
-        "- The budget was cut by 20%.\n"
+        '- The budget was cut by 20%. (email "Revised quote", 2026-11-18)\n'
         "\n"
         "## Buyer goals\n"
         "- Consolidate tools into one platform.\n"
@@ -93,7 +108,13 @@ def test_an_ai_insight_without_goals_says_none_stated() -> None:
 def test_a_disabled_insight_is_only_its_header_and_reason() -> None:
     out = render(known(status="disabled", reason="customer_analysis_off"), "text")
     assert out == (
-        "Deal insights (9001)\n"
+        "Deal insights: Northwind renewal (Northwind)\n"
         "Generated 2026-11-20 12:05 UTC\n"
         "Customer Analysis is turned off for this account.\n"
     )
+
+
+def test_the_copy_names_the_deal_not_its_id_and_falls_back_when_unnamed() -> None:
+    first = render(known(), "text").splitlines()[0]
+    assert first == "Deal insights: Northwind renewal (Northwind)" and "9001" not in first
+    assert render(known(deal_name=None, companies=[]), "text").startswith("Deal insights: deal 9001\n")

@@ -180,12 +180,24 @@ def test_the_last_meeting_missed_is_a_risk_citing_it(outcome: str, words: str) -
     assert risk.kind == "meeting_no_show" and risk.activity_ids == ["m-1"] and words in risk.text
 
 
-def test_only_the_last_meeting_counts() -> None:
+def test_a_meeting_held_since_clears_the_no_show() -> None:
     acts = [
         activity("m-2", 1, "meeting", meeting_outcome="COMPLETED"),
         activity("m-1", 5, "meeting", meeting_outcome="NO_SHOW"),
     ]
     assert kinds(context(activities=acts)) == set()
+
+
+@pytest.mark.parametrize("later", [None, "SCHEDULED", "RESCHEDULED"])
+def test_a_no_show_behind_a_later_meeting_not_yet_held_is_still_a_risk(later: str | None) -> None:
+    """The latest meeting is not the only one looked at: one still scheduled or unlogged after the
+    no-show does not hide it (the demo's Globex story)."""
+    acts = [
+        activity("m-2", 0.2, "meeting", meeting_outcome=later),
+        activity("m-1", 1.5, "meeting", meeting_outcome="NO_SHOW", title="Steering committee"),
+    ]
+    [risk] = [r for r in rule_risks(context(activities=acts)) if r.kind == "meeting_no_show"]
+    assert risk.activity_ids == ["m-1"] and "'Steering committee'" in risk.text
 
 
 # -- stage_regressed --------------------------------------------------------------------------
@@ -226,3 +238,39 @@ def test_a_closed_deal_raises_none_of_the_open_deal_risks() -> None:
 
 def test_bad_account_thresholds_fall_back_to_the_defaults() -> None:
     assert RiskThresholds.from_account({"inactive_days": 0, "unknown": 3}) == RiskThresholds()
+
+
+# -- the activity a risk rests on -------------------------------------------------------------
+def test_a_pushed_close_date_links_the_meeting_that_moved_it() -> None:
+    history = [change("closedate", "2026-10-01", 60), change("closedate", "2026-11-01", 40)]
+    history.append(change("closedate", "2026-12-15", 10))
+    acts = [
+        activity("n-1", 1),
+        activity("m-7", 10.5, "meeting", title="Pricing review"),  # half a day before the change
+        activity("n-3", 10.2),  # nearer, but a note: the conversation wins
+        activity("m-old", 20, "meeting"),
+    ]
+    ctx = context(deal={"close_date": datetime(2026, 12, 15, tzinfo=UTC)}, history=history, activities=acts)
+    [risk] = [r for r in rule_risks(ctx) if r.kind == "close_date_pushed"]
+    assert risk.activity_ids == ["m-7"]
+
+
+def test_a_change_with_no_activity_near_links_nothing() -> None:
+    history = [change("closedate", "2026-10-01", 60), change("closedate", "2026-11-01", 40)]
+    history.append(change("closedate", "2026-12-15", 10))
+    ctx = context(deal={"close_date": datetime(2026, 12, 15, tzinfo=UTC)}, history=history)
+    [risk] = [r for r in rule_risks(ctx) if r.kind == "close_date_pushed"]
+    assert risk.activity_ids == []
+
+
+def test_silence_links_the_buyers_last_email_too() -> None:
+    acts = [activity("n-9", 15), activity("e-in", 18, "email", email_direction="INCOMING_EMAIL")]
+    [risk] = rule_risks(context(activities=acts))
+    assert risk.kind == "inactive" and risk.activity_ids == ["n-9", "e-in"]
+
+
+def test_no_follow_up_links_the_last_touch() -> None:
+    ctx = context(activities=[activity("c-1", 2, "call"), activity("n-1", 3)])
+    ctx = ctx.model_copy(update={"open_tasks": [], "upcoming_meetings": []})
+    [risk] = rule_risks(ctx)
+    assert risk.kind == "no_follow_up" and risk.activity_ids == ["c-1"]
