@@ -288,7 +288,7 @@ async def run_suite(
     provenance = spec.get("provenance", "")
     if real:
         provenance = f"{mode.capitalize()} from {model_name} at {base} on {datetime.now(UTC):%Y-%m-%d}."
-    elif mode == "record":
+    elif mode == "record" and not provenance:
         provenance = (
             "Recorded from the scripted fake model in evals/fake_model.py (keyword rules), not a model."
         )

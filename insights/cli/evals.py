@@ -66,6 +66,19 @@ def eval_run(
         raise typer.Exit(1)
 
 
+@eval_app.command("make-labelled")
+def eval_make_labelled(
+    out: Path = Path("evals/suites/labelled"),
+    deals: Annotated[int, typer.Option(help="Deals with planted signals (3 cases each)")] = 40,
+    seed: int = 16,
+) -> None:
+    """Write a labelled suite: the scale generator's account with planted, labelled signals."""
+    from evals.labelled import build
+
+    n = build(out, deals, seed)
+    console.print(f"{n} cases written to {out}; record them: insights eval run {out} --mode record")
+
+
 @eval_app.command("compare")
 def eval_compare(run_a: Path, run_b: Path, threshold: float = 0.02) -> None:
     """What got better or worse from run A to run B; exit 1 when a metric regressed (a CI gate)."""
