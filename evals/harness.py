@@ -36,6 +36,7 @@ import yaml  # noqa: E402
 
 import insights  # noqa: E402,F401
 from evals import fake_model  # noqa: E402
+from evals.judge import judge as faithfulness  # noqa: E402
 from insights.core.config import Settings  # noqa: E402
 from insights.core.db import make_engine, make_sessionmaker  # noqa: E402
 from insights.core.schema import create_schema  # noqa: E402
@@ -181,6 +182,12 @@ def parses(body: dict[str, Any], answer: dict[str, Any]) -> bool | None:
     return True
 
 
+def _shown_text(captured: str) -> str:
+    """What a captured request showed: its messages' text, or a token count's input."""
+    body = json.loads(captured)
+    return "\n".join(m["content"] for m in body.get("messages", [])) or str(body.get("input", ""))
+
+
 def suite_cases(folder: Path, spec: dict[str, Any]) -> list[dict[str, Any]]:
     """The suite's cases; ``cases_from`` borrows another suite's, keeping only ``expect_keys``."""
     if "cases_from" not in spec:
@@ -219,9 +226,11 @@ async def run_suite(
     prompt_version: str | None = None,
     prompts: Any = None,
     target: Settings | None = None,
+    judge: bool = False,
 ) -> RunResult:
     """Run every case. ``target`` is the configured model (its INSIGHTS_MODEL_* settings) that
-    ``record`` and ``live`` call; record falls back to the keyword fake when it names no model."""
+    ``record`` and ``live`` call; record falls back to the keyword fake when it names no model.
+    ``judge`` adds the faithfulness judge (evals/judge.py): one more model call per kept statement."""
     spec = yaml.safe_load((folder / "suite.yaml").read_text(encoding="utf-8"))
     now: datetime = parse_time(spec["now"], "now")  # type: ignore[assignment]
     recordings = folder / "recordings"
@@ -359,6 +368,11 @@ async def run_suite(
                 return CaseResult(case["id"], ok, [] if ok else ["deal not visible"], {"leaks": 0.0})
             metrics, failures = score(case, insight, prompts_by_case.get(case["id"], []))
             metrics["latency_ms"] = (time.perf_counter() - started) * 1000
+            if judge and insight.status == "ai" and service.llm is not None:
+                shown = "\n".join(_shown_text(p) for p in prompts_by_case.get(case["id"], []))
+                supported, judged = await faithfulness(service.llm, insight, shown)
+                if judged:
+                    metrics["faithfulness"] = supported / judged
             if parsed := parsed_by_case.get(case["id"]):
                 metrics["parse_validity"] = parsed[True] / (parsed[True] + parsed[False])
             unrecorded = prompts_by_case.get(case["id"] + ":unrecorded", [])

@@ -26,6 +26,7 @@ def eval_run(
         Path | None, typer.Option(help="Report folder (default evals/runs/<suite>-<time>)")
     ] = None,
     concurrency: int = 4,
+    judge: Annotated[bool, typer.Option(help="Faithfulness judge: a model call per kept statement")] = False,
 ) -> None:
     """Run the real pipeline on every case of a suite; write JSON and HTML reports; exit 1 on failures.
 
@@ -53,6 +54,7 @@ def eval_run(
                     lambda: progress.advance(task),
                     prompt_version,
                     target=target,
+                    judge=judge,
                 )
             )
         except ValueError as exc:  # a live/record run with no model or no API base configured
