@@ -62,8 +62,10 @@ class Usage:
     cost_usd: float = 0.0
     calls: int = 0
     seconds: float = 0.0
+    cut: bool = False  # the (last) answer stopped at max_tokens
 
     def add(self, other: Usage) -> None:
+        self.cut = other.cut
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
         self.cost_usd += other.cost_usd
@@ -278,6 +280,7 @@ class LLM:
             cost_usd=cost,
             calls=1,
             seconds=time.perf_counter() - started,
+            cut=response.choices[0].finish_reason == "length",
         )
 
     def _retryable(self, deadline: float, form: SchemaForm) -> Any:
@@ -347,8 +350,13 @@ class LLM:
                         return parse_json(content, schema), total
                     except MalformedAnswer:
                         log.warning(
-                            "model answer malformed (attempt %d, schema %s)", attempt, schema.__name__
+                            "model answer malformed (attempt %d, schema %s%s)",
+                            attempt,
+                            schema.__name__,
+                            ", cut at max_tokens" if usage.cut else "",
                         )
+                        if usage.cut and self.local:
+                            break  # a local model at temperature 0 would write the same answer again
         except Exception as exc:
             reason = failure_reason(exc)
             if reason is None:

@@ -143,3 +143,14 @@ async def test_every_call_of_an_insight_carries_max_tokens(demo, settings, route
     limits = [json.loads(call.request.content).get("max_tokens") for call in route.calls]
     caps = {min(400, n) for n in ANSWER_TOKENS.values()}
     assert all(isinstance(n, int) and n in caps for n in limits), limits
+
+
+async def test_an_answer_cut_at_max_tokens_by_a_local_model_is_not_asked_again(settings, router) -> None:
+    cut = completion('{"summary": "a very long')
+    cut["choices"][0]["finish_reason"] = "length"
+    route = router.post(f"{LOCAL_BASE}/chat/completions").mock(return_value=httpx.Response(200, json=cut))
+    llm = door(settings, model="openai/x", model_api_base=LOCAL_BASE)
+    with pytest.raises(ModelUnavailable) as raised:
+        await llm.complete_json(MESSAGES, RecentAnswer, max_tokens=8)
+    assert raised.value.reason == "malformed"
+    assert route.call_count == 1  # the same prompt at temperature 0 would be cut at the same place
