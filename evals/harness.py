@@ -262,8 +262,10 @@ async def run_suite(
             INSIGHTS_MODEL_MAX_RETRIES=target.model_max_retries,
             INSIGHTS_MODEL_MAX_OUTPUT_TOKENS=target.model_max_output_tokens,
         )
-        if "INSIGHTS_MODEL_SCHEMA_MODE" in target.model_fields_set:
+        if "model_schema_mode" in target.model_fields_set:  # set explicitly: it wins over the suite's
             overrides["INSIGHTS_MODEL_SCHEMA_MODE"] = target.model_schema_mode
+        if "model_tokenizer" in target.model_fields_set:
+            overrides["INSIGHTS_MODEL_TOKENIZER"] = target.model_tokenizer
     else:
         overrides.update(
             INSIGHTS_MODEL=model or spec.get("model", "openai/eval-model"),
@@ -385,7 +387,7 @@ async def run_suite(
 
     # assert_all_mocked: a request to any other host fails instead of leaving the machine
     router = respx.mock(assert_all_called=False, assert_all_mocked=True)
-    router.route(headers={FORWARDED: "1"}, url__startswith=base).pass_through()
+    router.route(headers={FORWARDED: "1"}, url__startswith=base.removesuffix("/v1")).pass_through()
     router.post(f"{base}/chat/completions").mock(side_effect=answer)
     router.post(f"{base.removesuffix('/v1')}/extras/tokenize/count").mock(side_effect=tokenize)
     router.start()

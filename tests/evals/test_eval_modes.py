@@ -24,11 +24,12 @@ CONFIGURED = "http://configured-model.test/v1"
 CASES = ["budget-cut-owner-sees-it", "budget-cut-hidden-from-ben", "hipaa-rep"]
 
 
-def suite_copy(tmp_path: Path) -> Path:
+def suite_copy(tmp_path: Path, **extra) -> Path:
     folder = tmp_path / "suite"
     shutil.copytree(STARTER, folder)
     spec = yaml.safe_load((folder / "suite.yaml").read_text())
     spec["cases"] = [c for c in spec["cases"] if c["id"] in CASES]
+    spec.update(extra)
     (folder / "suite.yaml").write_text(yaml.safe_dump(spec))
     return folder
 
@@ -51,6 +52,9 @@ def network() -> Iterator[tuple[respx.Route, respx.Route]]:
     with respx.mock(assert_all_called=False) as router:  # unmatched: on to the harness's router
         model = router.post(f"{CONFIGURED}/chat/completions", headers={FORWARDED: "1"}).mock(
             side_effect=lambda r: httpx.Response(200, json=scripted_body(json.loads(r.content)))
+        )
+        router.post("http://configured-model.test/extras/tokenize/count", headers={FORWARDED: "1"}).mock(
+            side_effect=lambda r: httpx.Response(200, json={"count": len(r.content) // 3})
         )
         elsewhere = router.route(headers={FORWARDED: "1"}).mock(return_value=httpx.Response(599))
         yield model, elsewhere
@@ -78,6 +82,19 @@ async def test_live_and_record_call_only_the_configured_base(tmp_path, network, 
         assert replayed.metrics["unrecorded"] == 0 and model.call_count == 2
     page = write_reports(run, tmp_path / "report")[1].read_text()
     assert "openai/configured-model" in page and "scripted fake" not in page
+
+
+async def test_a_server_tokenizer_is_asked_at_the_configured_base_and_replayed(tmp_path, network) -> None:
+    model, elsewhere = network
+    folder = suite_copy(tmp_path, tokenizer="server")
+    for f in (folder / "recordings").glob("*.json"):
+        f.unlink()
+    run = await run_suite(folder, "record", target=target())
+    assert model.call_count == 2 and elsewhere.call_count == 0 and run.metrics["fallbacks"] == 0
+    counts = list((folder / "recordings").glob("tok-*.json"))
+    assert counts  # the token counts were recorded beside the answers
+    replayed = await run_suite(folder, "replay")  # packs the same prompts from the recorded counts
+    assert replayed.metrics["unrecorded"] == 0 and all(c.passed for c in replayed.cases)
 
 
 @pytest.mark.parametrize("mode", ["replay", "record"])
