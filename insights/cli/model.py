@@ -57,6 +57,7 @@ def serve_local(
     threads: Annotated[int, typer.Option(help="CPU threads (1: two collapse when a core is busy)")] = 1,
     n_ctx: Annotated[int, typer.Option(help="Context window in tokens")] = 8192,
     python: Annotated[str, typer.Option(help="Python with llama-cpp-python[server]")] = sys.executable,
+    alias: Annotated[str | None, typer.Option(help="Model name the server answers as")] = None,
     print_env: Annotated[bool, typer.Option(help="Only print the settings, do not start")] = False,
 ) -> None:
     """Start llama.cpp's server on a GGUF model and print the settings that point the service at it."""
@@ -67,7 +68,7 @@ def serve_local(
             "pip install -e '.[local]'[/]"
         )
         raise typer.Exit(2)
-    alias = "smollm2-135m-instruct" if gguf is None else path.stem.lower()
+    alias = alias or ("smollm2-135m-instruct" if gguf is None else path.stem.lower())
     env = local_env(alias, host, port, n_ctx)
     console.print("# point the service at the local model (e.g. `insights demo` in another shell):")
     for k, v in env.items():
