@@ -188,11 +188,27 @@ def keyword_answer(context: str, kind: str | None) -> dict[str, Any]:
     return _shaped(kind, recent, risks[:5], goals[:5])
 
 
+def judge_answer(context: str, task: str) -> dict[str, Any]:
+    """The faithfulness judge's verdict by word overlap: supported when a word of five letters or
+    more of the statement appears in the cited activities (a rule, not a judgement)."""
+    statement = task.split("Statement:", 1)[-1].split("\n", 1)[0].lower()
+    words = {w for w in re.findall(r"[a-z]{5,}", statement)}
+    shared = sorted(w for w in words if w in context.lower())
+    return {"supported": bool(shared), "reason": f"shared words: {', '.join(shared[:3]) or 'none'}"}
+
+
 def respond(body: dict[str, Any]) -> dict[str, Any]:
     """The keyword-rule completion for a request body (``evals/harness.py`` record mode)."""
+    from evals.judge import TASK_HEAD  # the judge's task line
+
     user = body["messages"][-1]["content"]
     context, task = context_and_task(body)
-    content = json.dumps(keyword_answer(context, task_kind(task)))
+    answer = (
+        judge_answer(context, task)
+        if task.startswith(TASK_HEAD)
+        else keyword_answer(context, task_kind(task))
+    )
+    content = json.dumps(answer)
     return {
         **completion(content, len(user) // 4, len(content) // 4, model="scripted-fake"),
         "id": "fake",

@@ -31,7 +31,7 @@ def print_table(run: RunResult, console: Console) -> None:
         "status",
         *[m.replace("_", " ") for m in SHOWN[:6]],
         "notes",
-        title=f"{run.suite} · {run.mode} · prompt {run.prompt_version}",
+        title=f"{run.suite} · {run.mode} · prompt {run.prompt_version} · model {run.model or '?'}",
     )
     for c in run.cases:
         table.add_row(
@@ -43,8 +43,19 @@ def print_table(run: RunResult, console: Console) -> None:
         )
     console.print(table)
     console.print("  ".join(f"{k}={v:.3f}" for k, v in sorted(run.metrics.items())))
+    console.print(model_line(run))
     if run.provenance:
         console.print(f"[yellow]{run.provenance}[/]")
+
+
+def model_line(run: RunResult) -> str:
+    """The model's own figures: how often its raw answer parsed, what survived the citation check."""
+    m = run.metrics
+    return (
+        f"model {run.model or '?'}: parse validity {m.get('parse_validity', float('nan')):.2f}, "
+        f"statements kept {m.get('statements_kept', 0):.0f}, dropped: "
+        f"no_citation {m.get('dropped_no_citation', 0):.0f}, unknown_id {m.get('dropped_unknown_id', 0):.0f}"
+    )
 
 
 def _bars(values: dict[str, float], width: int = 420, scale: float | None = None) -> str:
@@ -82,6 +93,7 @@ td{{padding:3px 8px;border-bottom:1px solid #eee}}
 .bad td{{background:#fee2e2}} .note{{background:#fef3c7;padding:8px}}</style>
 <h1>{html.escape(run.suite)} — {html.escape(run.mode)}, prompt {html.escape(run.prompt_version)}</h1>
 <p class="note">{html.escape(run.provenance or "")}</p>
+<p>{html.escape(model_line(run))}</p>
 <h2>Suite metrics</h2>{_bars(quality)}
 <h2>Input tokens per case</h2>{_bars(tokens)}
 <h2>Latency per case (ms)</h2>{_bars(latency)}

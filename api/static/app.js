@@ -8,6 +8,7 @@ const BANNERS = {
   no_model_configured: "No AI model configured: showing data-based insights only.",
   model_unavailable: "The AI model is unavailable right now: showing data-based insights only.",
   no_activity: "No activity on this deal yet.",
+  no_valid_statements: "The AI answer cited no activity it was shown: showing data-based insights only.",
 };
 const params = new URLSearchParams(location.hash.slice(1));
 let token = params.get("token") || sessionStorage.getItem("token") || "";

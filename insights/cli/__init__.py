@@ -1,7 +1,7 @@
 """The ``insights`` command line, the composition root: the one place in ``insights`` that imports
 ``api`` (to serve) and ``evals`` (to run suites). Each module registers its commands on ``app``."""
 
-from insights.cli import actions, data, evals, health, serve, worker  # noqa: F401  (register the commands)
+from insights.cli import actions, data, evals, health, model, serve, worker  # noqa: F401  (register the commands)
 from insights.cli.app import app
 
 __all__ = ["app"]

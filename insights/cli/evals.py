@@ -26,27 +26,59 @@ def eval_run(
         Path | None, typer.Option(help="Report folder (default evals/runs/<suite>-<time>)")
     ] = None,
     concurrency: int = 4,
+    judge: Annotated[bool, typer.Option(help="Faithfulness judge: a model call per kept statement")] = False,
 ) -> None:
-    """Run the real pipeline on every case of a suite; write JSON and HTML reports; exit 1 on failures."""
+    """Run the real pipeline on every case of a suite; write JSON and HTML reports; exit 1 on failures.
+
+    record and live call the model of INSIGHTS_MODEL at INSIGHTS_MODEL_API_BASE, and nothing else
+    (record without INSIGHTS_MODEL records the keyword fake)."""
     import yaml
 
-    from evals.harness import run_suite
+    from evals.harness import run_suite, suite_cases
     from evals.report import print_table, write_reports
+    from insights.core.config import Settings
 
-    n = len(yaml.safe_load((suite / "suite.yaml").read_text(encoding="utf-8"))["cases"])
+    n = len(suite_cases(suite, yaml.safe_load((suite / "suite.yaml").read_text(encoding="utf-8"))))
+    target = Settings(INSIGHTS_ENV="development") if mode != "replay" else None
     with Progress(
         TextColumn("Evaluating"), BarColumn(), TextColumn("{task.completed}/{task.total} cases"), console=err
     ) as progress:
         task = progress.add_task("eval", total=n)
-        run = asyncio.run(
-            run_suite(suite, mode, model, concurrency, lambda: progress.advance(task), prompt_version)
-        )
+        try:
+            run = asyncio.run(
+                run_suite(
+                    suite,
+                    mode,
+                    model,
+                    concurrency,
+                    lambda: progress.advance(task),
+                    prompt_version,
+                    target=target,
+                    judge=judge,
+                )
+            )
+        except ValueError as exc:  # a live/record run with no model or no API base configured
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(2) from None
     print_table(run, console)
     folder = out or Path("evals/runs") / f"{suite.name}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     json_path, html_path = write_reports(run, folder)
     console.print(f"JSON: {json_path}   HTML: {html_path}")
     if not all(c.passed for c in run.cases):
         raise typer.Exit(1)
+
+
+@eval_app.command("make-labelled")
+def eval_make_labelled(
+    out: Path = Path("evals/suites/labelled"),
+    deals: Annotated[int, typer.Option(help="Deals with planted signals (3 cases each)")] = 40,
+    seed: int = 16,
+) -> None:
+    """Write a labelled suite: the scale generator's account with planted, labelled signals."""
+    from evals.labelled import build
+
+    n = build(out, deals, seed)
+    console.print(f"{n} cases written to {out}; record them: insights eval run {out} --mode record")
 
 
 @eval_app.command("compare")

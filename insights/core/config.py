@@ -16,6 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_TOKEN_KEY = "dev-only-insecure-key-change-me-0123456789"
 MIN_TOKEN_KEY_BYTES = 32
 CallMode = Literal["combined", "sections"]
+# How the answer's JSON schema is sent (llm.response_format): auto picks per provider.
+SchemaMode = Literal["auto", "json_schema", "json_object_schema", "json_object"]
+# Whose tokens the budget counts in (tokens.py): auto = the server's tokenizer for a loopback server.
+TokenizerMode = Literal["auto", "server", "tiktoken"]
 
 
 def data_dir() -> Path:
@@ -57,6 +61,12 @@ class Settings(BaseSettings):
     # "combined" = one call (default: same latency, a third of the input tokens, see bench_pipeline);
     # "sections" = three concurrent calls sharing one context prefix. Any other value fails at start.
     model_call_mode: CallMode = Field("combined", alias="INSIGHTS_MODEL_CALL_MODE")
+    # auto: json_schema where litellm says the model supports it, json_object + schema for an
+    # OpenAI-compatible server on loopback (llama.cpp), else plain json_object. See llm.response_format.
+    model_schema_mode: SchemaMode = Field("auto", alias="INSIGHTS_MODEL_SCHEMA_MODE")
+    model_tokenizer: TokenizerMode = Field("auto", alias="INSIGHTS_MODEL_TOKENIZER")
+    # Cap on the answer's tokens (max_tokens on every call); a section's own budget may be lower.
+    model_max_output_tokens: int = Field(1200, alias="INSIGHTS_MODEL_MAX_OUTPUT_TOKENS", ge=64)
     redis_url: str | None = Field(None, alias="REDIS_URL")
     token_key: str = Field("", alias="INSIGHTS_TOKEN_KEY")
     token_ttl_s: int = Field(12 * 3600, alias="INSIGHTS_TOKEN_TTL")

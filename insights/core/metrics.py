@@ -15,7 +15,11 @@ MODEL_CALLS = Counter("insights_model_calls_total", "Model calls by outcome", ["
 TOKENS = Counter("insights_model_tokens_total", "Model tokens", ["direction"])
 CACHE = Counter("insights_cache_total", "Insight cache lookups", ["result"])
 INSIGHTS = Counter("insights_built_total", "Insights built, by status and reason", ["status", "reason"])
-DROPPED = Counter("insights_dropped_statements_total", "Model statements dropped for invalid citations")
+DROPPED = Counter(
+    "insights_dropped_statements_total",
+    "Model statements dropped for invalid citations, by reason (no_citation, unknown_id)",
+    ["reason"],
+)
 JOBS = Counter(
     "insights_jobs_total",
     "Background jobs by name and outcome (done, retrying, parked)",

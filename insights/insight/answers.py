@@ -3,7 +3,8 @@ check: a statement is kept only when every activity it cites is in the viewer's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, Field
 
@@ -43,6 +44,19 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "risks": RisksAnswer,
     "buyer_goals": GoalsAnswer,
 }
+# max_tokens of each answer (capped by INSIGHTS_MODEL_MAX_OUTPUT_TOKENS): the prompts ask for at most
+# 5 statements of at most 30 words each, about 60 tokens with their ids; a model that rambles past
+# this is cut (and its answer then fails to parse) instead of generating until the timeout.
+ANSWER_TOKENS: dict[type[BaseModel], int] = {
+    CombinedAnswer: 1200,
+    RecentAnswer: 300,
+    RisksAnswer: 500,
+    GoalsAnswer: 500,
+}
+# Why a statement was dropped: it cited nothing, or cited an id the viewer's context does not hold
+# (invented, or copied from the prompt's template text).
+DropReason = str
+NO_CITATION, UNKNOWN_ID = "no_citation", "unknown_id"
 
 
 @dataclass
@@ -52,34 +66,38 @@ class ModelSections:
     goals: list[BuyerGoal] | None = None
     dropped: int = 0
     failed: int = 0
+    dropped_reasons: Counter[DropReason] = field(default_factory=Counter)
 
+    @property
+    def kept(self) -> int:
+        """Model statements that passed the citation check."""
+        return (self.summary is not None) + len(self.risks or []) + len(self.goals or [])
 
-def _valid(ids: list[str], allowed: set[str]) -> bool:
-    return bool(ids) and all(i in allowed for i in ids)
+    def _check(self, ids: list[str], allowed: set[str]) -> bool:
+        reason = NO_CITATION if not ids else None if all(i in allowed for i in ids) else UNKNOWN_ID
+        if reason is None:
+            return True
+        self.dropped += 1
+        self.dropped_reasons[reason] += 1
+        return False
 
 
 def check_citations(answer: dict[str, BaseModel], allowed: set[str], out: ModelSections) -> None:
     """Keep statements whose citations are all activities the viewer's context holds."""
     if (recent := answer.get("recent_activity")) is not None:
         assert isinstance(recent, RecentAnswer)
-        if _valid(recent.activity_ids, allowed):
+        if out._check(recent.activity_ids, allowed):
             out.summary = recent.summary
-        else:
-            out.dropped += 1
     if (risks := answer.get("risks")) is not None:
         assert isinstance(risks, RisksAnswer)
         out.risks = []
         for r in risks.risks:
-            if _valid(r.activity_ids, allowed):
+            if out._check(r.activity_ids, allowed):
                 kind = r.kind if r.kind in MODEL_RISK_KINDS else "other"
                 out.risks.append(Risk(text=r.text, source="model", kind=kind, activity_ids=r.activity_ids))
-            else:
-                out.dropped += 1
     if (goals := answer.get("buyer_goals")) is not None:
         assert isinstance(goals, GoalsAnswer)
         out.goals = []
         for g in goals.goals:
-            if _valid(g.activity_ids, allowed):
+            if out._check(g.activity_ids, allowed):
                 out.goals.append(BuyerGoal(text=g.text, activity_ids=g.activity_ids))
-            else:
-                out.dropped += 1

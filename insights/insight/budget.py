@@ -1,4 +1,7 @@
-"""Fit a DealContext into the model's context budget with tiktoken: newest first, whole headers.
+"""Fit a DealContext into the model's context budget: newest first, whole headers.
+
+Counting is ``pack``'s ``count`` argument (tiktoken by default); ``tokens.fit`` passes one in the
+model's own tokens and checks the packed prompt against the window.
 
 Each activity becomes a header line (id, type, time, title, who) and its text, cleaned of quoted
 replies, signatures and disclaimers (``clean.py``), fenced between ``<<<DATA`` and ``DATA>>>``, so
@@ -10,6 +13,7 @@ first; an activity that still does not fit is left out with everything older, an
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -125,19 +129,21 @@ class Packed:
     truncated: bool = False
 
 
-def pack(ctx: DealContext, budget_tokens: int, model: str | None = None) -> Packed:
-    """Deal header plus as many activities as fit, newest first."""
-    enc = encoding_for(model)
+def pack(
+    ctx: DealContext, budget_tokens: int, model: str | None = None, count: Callable[[str], int] | None = None
+) -> Packed:
+    """Deal header plus as many activities as fit, newest first, counted by ``count`` (tiktoken)."""
+    count = count or (lambda text: count_tokens(text, model))
     head = render_deal(ctx) + "\n\nActivities (newest first):"
-    used = len(enc.encode(head, disallowed_special=()))
+    used = count(head)
     blocks, ids = [head], []
     truncated = ctx.truncated  # the retriever already kept only the newest 100
     for a in ctx.activities:
         block = render_activity(a)
-        cost = len(enc.encode(block, disallowed_special=())) + 1
+        cost = count(block) + 1
         if used + cost > budget_tokens and a.body and len(a.body) > MIN_BODY_CHARS:
             block = render_activity(a, MIN_BODY_CHARS)
-            cost = len(enc.encode(block, disallowed_special=())) + 1
+            cost = count(block) + 1
             truncated = True
         if used + cost > budget_tokens:
             truncated = True

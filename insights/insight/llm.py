@@ -2,8 +2,13 @@
 
 The pipeline calls models only through here (``budget.context_window`` also asks litellm for a
 model's context size). Transient failures (rate limits, timeouts, 5xx, dropped connections) are
-retried with exponential backoff inside a total time budget; an answer that is not the JSON we
-asked for is asked again once. A provider's failure becomes ``ModelUnavailable`` with a reason
+retried with exponential backoff inside a total time budget, except a timeout against a server on
+loopback (one local server works one request at a time: a retry would queue behind the generation
+the client abandoned) or with too little budget left for a whole call. Every call carries
+``max_tokens``. The answer's JSON schema is sent in the form the provider accepts (``json_schema``,
+llama.cpp's ``json_object`` + ``schema``, or plain ``json_object``); a provider that rejects the form
+is asked once in the next plainer form, which is then kept. An answer that is not the JSON we asked
+for is asked again once. A provider's failure becomes ``ModelUnavailable`` with a reason
 (the insight then degrades to data only); a refusal no retry can fix (a bad key, an unknown model,
 a rejected parameter) is logged at ERROR. Anything else, a bug of ours, propagates.
 Prompt text is never logged, at any level: litellm's loggers (and the SDKs under it) write whole
@@ -18,11 +23,12 @@ import logging
 import time
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
+from urllib.parse import urlparse
 
 from pydantic import BaseModel, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from insights.core.config import Settings
+from insights.core.config import SchemaMode, Settings
 
 log = logging.getLogger("insights.insight.llm")
 T = TypeVar("T", bound=BaseModel)
@@ -56,8 +62,10 @@ class Usage:
     cost_usd: float = 0.0
     calls: int = 0
     seconds: float = 0.0
+    cut: bool = False  # the (last) answer stopped at max_tokens
 
     def add(self, other: Usage) -> None:
+        self.cut = other.cut
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
         self.cost_usd += other.cost_usd
@@ -95,6 +103,75 @@ def _litellm() -> Any:
         _apply_log_levels(litellm)  # its import may have set levels of its own loggers
         _litellm_module = litellm
     return _litellm_module
+
+
+SchemaForm = Literal["json_schema", "json_object_schema", "json_object"]
+PLAINER: dict[SchemaForm, SchemaForm] = {
+    "json_schema": "json_object_schema",
+    "json_object_schema": "json_object",
+}
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
+
+
+def is_loopback(api_base: str | None) -> bool:
+    """A server on this machine (llama.cpp, a local vLLM): one generation at a time, no queue to skip."""
+    return bool(api_base) and (urlparse(api_base or "").hostname or "") in LOOPBACK
+
+
+def schema_form(model: str, api_base: str | None, mode: SchemaMode) -> SchemaForm:
+    """The response_format form to send first. auto: ``json_schema`` where litellm's model map says the
+    model supports response schemas; ``json_object`` + ``schema`` for an OpenAI-compatible server on
+    loopback (llama.cpp's server answers ``json_schema`` with a 500); else plain ``json_object``."""
+    if mode != "auto":
+        return mode
+    if is_loopback(api_base):
+        return "json_object_schema"
+    try:
+        if _litellm().supports_response_schema(model=model):
+            return "json_schema"
+    except Exception:  # an unmapped model: litellm raises instead of answering False
+        pass
+    return "json_object"
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def answer_schema(schema: type[BaseModel]) -> dict[str, Any]:
+    """The pydantic schema with its ``$defs`` inlined: grammar converters (llama.cpp) and strictish
+    providers take a self-contained schema more reliably than one with references."""
+    full = schema.model_json_schema()
+    inlined: dict[str, Any] = _inline(full, full.get("$defs", {}))
+    return inlined
+
+
+def response_format(form: SchemaForm, schema: type[BaseModel]) -> dict[str, Any]:
+    """The ``response_format`` value of one form."""
+    if form == "json_schema":
+        body = {"name": schema.__name__, "schema": answer_schema(schema), "strict": False}
+        return {"type": "json_schema", "json_schema": body}
+    if form == "json_object_schema":
+        return {"type": "json_object", "schema": answer_schema(schema)}
+    return {"type": "json_object"}
+
+
+def _rejects_format(exc: BaseException) -> bool:
+    """The provider refused the response_format itself (a 400/422, or llama.cpp's 500, naming it)."""
+    status = getattr(exc, "status_code", None)
+    text = str(exc).lower()
+    return status in (400, 422, 500) and any(w in text for w in ("response_format", "schema", "json"))
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return isinstance(exc, _litellm().Timeout | asyncio.TimeoutError)
 
 
 def _transient(exc: BaseException) -> bool:
@@ -163,6 +240,11 @@ class LLM:
             raise ValueError("no model configured")
         self.model = settings.model
         self.settings = settings
+        self.local = is_loopback(settings.model_api_base)
+        # the form sent first; lowered (and kept) when the provider rejects it
+        self.form: SchemaForm = schema_form(
+            settings.model, settings.model_api_base, settings.model_schema_mode
+        )
         quiet_prompt_loggers(settings)
 
     @staticmethod
@@ -170,7 +252,9 @@ class LLM:
         """Import litellm once at start-up (about 2 s), not on the first request."""
         _litellm()
 
-    async def _call(self, messages: list[dict[str, str]], timeout: float) -> tuple[str | None, Usage]:
+    async def _call(
+        self, messages: list[dict[str, str]], timeout: float, form: dict[str, Any], max_tokens: int
+    ) -> tuple[str | None, Usage]:
         litellm = _litellm()
         started = time.perf_counter()
         response = await litellm.acompletion(
@@ -181,7 +265,8 @@ class LLM:
             timeout=timeout,
             num_retries=0,
             max_retries=0,
-            response_format={"type": "json_object"},
+            response_format=form,
+            max_tokens=max_tokens,
             temperature=0,
         )
         usage = getattr(response, "usage", None)
@@ -195,10 +280,62 @@ class LLM:
             cost_usd=cost,
             calls=1,
             seconds=time.perf_counter() - started,
+            cut=response.choices[0].finish_reason == "length",
         )
 
-    async def complete_json(self, messages: list[dict[str, str]], schema: type[T]) -> tuple[T, Usage]:
+    def _retryable(self, deadline: float, form: SchemaForm) -> Any:
+        def retry(exc: BaseException) -> bool:
+            if form != "json_object" and _rejects_format(exc):
+                return False  # asked again at once in a plainer form, not after a backoff
+            if _timed_out(exc):
+                # a local server is still generating the abandoned answer: a retry would queue
+                # behind it; elsewhere retry only when a whole call still fits in the budget
+                return not self.local and deadline - time.monotonic() >= self.settings.model_timeout_s
+            return _transient(exc)
+
+        return retry_if_exception(retry)
+
+    async def _ask(
+        self, messages: list[dict[str, str]], schema: type[BaseModel], max_tokens: int, deadline: float
+    ) -> tuple[str | None, Usage]:
+        """One answer (transient failures retried), in the first form the provider accepts."""
+        total = Usage()
+        while True:
+            form = self.form
+            try:
+                async for retry in AsyncRetrying(
+                    stop=stop_after_attempt(self.settings.model_max_retries + 1),
+                    wait=wait_exponential_jitter(initial=0.5, max=8, jitter=0.5),
+                    retry=self._retryable(deadline, form),
+                    reraise=True,
+                ):
+                    with retry:
+                        remaining = max(0.5, deadline - time.monotonic())
+                        content, usage = await self._call(
+                            messages,
+                            min(self.settings.model_timeout_s, remaining),
+                            response_format(form, schema),
+                            max_tokens,
+                        )
+                        total.add(usage)
+                return content, total
+            except Exception as exc:
+                if form == "json_object" or not _rejects_format(exc):
+                    raise
+                self.form = PLAINER[form]
+                log.warning(
+                    "provider rejected response_format %s (%s: %s): sending %s from now on",
+                    form,
+                    type(exc).__name__,
+                    _detail(exc),
+                    self.form,
+                )
+
+    async def complete_json(
+        self, messages: list[dict[str, str]], schema: type[T], *, max_tokens: int
+    ) -> tuple[T, Usage]:
         """Ask, retrying transient errors with backoff inside the total budget; one retry on bad JSON.
+        ``max_tokens`` bounds the answer (a model that never stops would outlast any timeout).
 
         Raises ``ModelUnavailable`` (with its reason, logged) when the provider fails; any other
         exception is a bug of ours and propagates."""
@@ -207,25 +344,19 @@ class LLM:
         try:
             async with asyncio.timeout(self.settings.model_total_budget_s):
                 for attempt in (1, 2):  # a malformed answer is asked once more
-                    content = None
-                    async for retry in AsyncRetrying(
-                        stop=stop_after_attempt(self.settings.model_max_retries + 1),
-                        wait=wait_exponential_jitter(initial=0.5, max=8, jitter=0.5),
-                        retry=retry_if_exception(_transient),
-                        reraise=True,
-                    ):
-                        with retry:
-                            remaining = max(0.5, deadline - time.monotonic())
-                            content, usage = await self._call(
-                                messages, min(self.settings.model_timeout_s, remaining)
-                            )
-                            total.add(usage)
+                    content, usage = await self._ask(messages, schema, max_tokens, deadline)
+                    total.add(usage)
                     try:
                         return parse_json(content, schema), total
                     except MalformedAnswer:
                         log.warning(
-                            "model answer malformed (attempt %d, schema %s)", attempt, schema.__name__
+                            "model answer malformed (attempt %d, schema %s%s)",
+                            attempt,
+                            schema.__name__,
+                            ", cut at max_tokens" if usage.cut else "",
                         )
+                        if usage.cut and self.local:
+                            break  # a local model at temperature 0 would write the same answer again
         except Exception as exc:
             reason = failure_reason(exc)
             if reason is None:

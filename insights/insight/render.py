@@ -10,6 +10,7 @@ STATUS_NOTES = {
     "no_model_configured": "No AI model configured: data only.",
     "model_unavailable": "The AI model was unavailable: data only.",
     "no_activity": "No activity visible on this deal yet.",
+    "no_valid_statements": "No AI statement could be tied to a visible activity: data only.",
 }
 
 

@@ -14,6 +14,7 @@ Reason = Literal[
     "no_model_configured",
     "model_unavailable",
     "no_activity",
+    "no_valid_statements",  # the model answered, but every statement it made was dropped
 ]
 RULE_RISK_KINDS = (
     "deal_score_drop",
@@ -88,6 +89,7 @@ class ModelInfo(BaseModel):
     output_tokens: int = 0
     cost_usd: float | None = None
     dropped_statements: int = 0  # statements whose citations were not in the viewer's context
+    dropped_reasons: dict[str, int] = Field(default_factory=dict)  # no_citation / unknown_id: count
 
 
 class Insight(BaseModel):

@@ -27,6 +27,7 @@ from insights.core.config import CallMode, Settings
 from insights.core.deployment import deployment_id
 from insights.crm.models import Account, Deal
 from insights.insight.answers import (
+    ANSWER_TOKENS,
     SCHEMAS,
     CombinedAnswer,
     GoalsAnswer,
@@ -34,7 +35,7 @@ from insights.insight.answers import (
     RisksAnswer,
     check_citations,
 )
-from insights.insight.budget import context_window, pack
+from insights.insight.budget import context_window
 from insights.insight.cache import InsightCache, MemoryCache
 from insights.insight.context import ActivityItem, DealContext
 from insights.insight.freshness import Rebuilds, parts_of, previous_if_grown, record_parts
@@ -50,6 +51,7 @@ from insights.insight.schemas import (
     RecentItem,
 )
 from insights.insight.store import StoredInsight, find_by_input, record_view, to_response
+from insights.insight.tokens import ModelTokens, fit
 from insights.permissions.readable import deal_readable
 from insights.permissions.viewer import Viewer
 
@@ -74,8 +76,6 @@ class Stale(Enum):
 
 
 STALE = Stale.VIEWER
-OUTPUT_RESERVE = 1200  # tokens kept free for the answer
-MAX_CONTEXT_TOKENS = 24_000  # more rarely helps and always costs
 
 
 def _title(a: ActivityItem) -> str:
@@ -130,6 +130,7 @@ class InsightService:
         self.settings = settings
         self.cache = cache or MemoryCache()
         self.llm = llm or (LLM(settings) if settings.model else None)
+        self.tokens = ModelTokens.for_settings(settings) if settings.model else None
         self.prompts = load_prompts()
         self._deployment: str | None = None
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
@@ -393,17 +394,30 @@ class InsightService:
     async def _with_model(self, ctx: DealContext, insight: Insight, language: str) -> Insight:
         assert self.llm is not None
         llm = self.llm  # narrowed once: ask() below closes over it
+        assert self.tokens is not None
         window = context_window(self.llm.model, self.settings.model_context_tokens)
-        budget = min(MAX_CONTEXT_TOKENS, window - OUTPUT_RESERVE - 800)
-        packed = pack(ctx, budget, self.llm.model)
         recent_ids = ", ".join(a.id for a in ctx.recent(5))
+        cap = self.settings.model_max_output_tokens
+        calls = (
+            [(self.prompts.combined, CombinedAnswer)]
+            if self.mode == "combined"
+            else [(self.prompts.sections[s], SCHEMAS[s]) for s in SECTIONS]
+        )
+        system = build_messages(self.prompts, language, "", "")[0]["content"]
+        longest = max((task.format(recent_ids=recent_ids) for task, _ in calls), key=len)
+        answer_tokens = max(min(cap, ANSWER_TOKENS[schema]) for _, schema in calls)
+        packed = await fit(ctx, [system, "\n\n---\n" + longest], window, answer_tokens, self.tokens)
+        if packed is None:  # never send a prompt that leaves no room for its answer
+            return insight.model_copy(update={"reason": "model_unavailable"})
         usage = Usage()
         out = ModelSections()
 
         async def ask(task: str, schema: type[BaseModel]) -> BaseModel | None:
             messages = build_messages(self.prompts, language, packed.text, task.format(recent_ids=recent_ids))
             try:
-                answer, used = await llm.complete_json(messages, schema)
+                answer, used = await llm.complete_json(
+                    messages, schema, max_tokens=min(cap, ANSWER_TOKENS[schema])
+                )
             except ModelUnavailable:
                 metrics.MODEL_CALLS.labels("failed").inc()
                 out.failed += 1
@@ -429,7 +443,8 @@ class InsightService:
         check_citations(answers, set(packed.activity_ids), out)
         metrics.TOKENS.labels("input").inc(usage.input_tokens)
         metrics.TOKENS.labels("output").inc(usage.output_tokens)
-        metrics.DROPPED.inc(out.dropped)
+        for why, n in out.dropped_reasons.items():
+            metrics.DROPPED.labels(why).inc(n)
         model = ModelInfo(
             name=self.llm.model,
             prompt_version=self.prompts.version,
@@ -437,18 +452,25 @@ class InsightService:
             output_tokens=usage.output_tokens,
             cost_usd=round(usage.cost_usd, 6),
             dropped_statements=out.dropped,
+            dropped_reasons=dict(sorted(out.dropped_reasons.items())),
         )
         basis = insight.basis.model_copy(update={"truncated": insight.basis.truncated or packed.truncated})
         if out.failed == expected:
             return insight.model_copy(update={"reason": "model_unavailable", "model": model, "basis": basis})
         log.info(
-            "insight built: deal=%s activities=%d tokens=%d/%d dropped=%d",
+            "insight built: deal=%s activities=%d tokens=%d/%d kept=%d dropped=%d %s",
             ctx.deal.id,
             len(packed.activity_ids),
             usage.input_tokens,
             usage.output_tokens,
+            out.kept,
             out.dropped,
+            dict(out.dropped_reasons),
         )
+        if out.kept == 0:  # the model answered, yet nothing it said survived the citation check
+            return insight.model_copy(
+                update={"reason": "no_valid_statements", "model": model, "basis": basis}
+            )
         return insight.model_copy(
             update={
                 "status": "ai",

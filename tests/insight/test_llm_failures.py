@@ -66,7 +66,7 @@ async def test_a_401_is_misconfigured_logged_at_error_and_not_retried(llm, model
     )
     caplog.set_level(logging.INFO)
     with pytest.raises(ModelUnavailable) as raised:
-        await llm.complete_json(MESSAGES, Answer)
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
     assert raised.value.reason == "model_misconfigured"
     assert model.call_count == 1  # no retry can fix a bad key
     errors = [r for r in llm_records(caplog) if r.levelno == logging.ERROR]
@@ -94,7 +94,7 @@ async def test_a_401_degrades_the_insight_to_data_only_never_a_5xx(demo, setting
 async def test_an_unknown_model_404_is_misconfigured(llm, model) -> None:
     model.side_effect = lambda request: httpx.Response(404, json={"error": {"message": "no such model"}})
     with pytest.raises(ModelUnavailable) as raised:
-        await llm.complete_json(MESSAGES, Answer)
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
     assert raised.value.reason == "model_misconfigured" and model.call_count == 1
 
 
@@ -105,7 +105,7 @@ async def test_an_echoed_request_body_logs_no_crm_text(llm, model, caplog) -> No
     )
     caplog.set_level(logging.DEBUG, logger="insights.insight.llm")
     with pytest.raises(ModelUnavailable) as raised:
-        await llm.complete_json(MESSAGES, Answer)
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
     assert raised.value.reason == "model_misconfigured"
     assert llm_records(caplog) and CANARY not in all_logged(caplog)
 
@@ -114,7 +114,7 @@ async def test_503s_past_the_retries_are_unavailable_at_warning(llm, model, capl
     model.side_effect = lambda request: httpx.Response(503, json={"error": {"message": "overloaded"}})
     caplog.set_level(logging.INFO)
     with pytest.raises(ModelUnavailable) as raised:
-        await llm.complete_json(MESSAGES, Answer)
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
     assert raised.value.reason == "unavailable"
     assert model.call_count == 3  # the first call and model_max_retries=2 more
     failed = [r for r in llm_records(caplog) if "model call failed" in r.getMessage()]
@@ -125,7 +125,7 @@ async def test_503s_past_the_retries_are_unavailable_at_warning(llm, model, capl
 async def test_malformed_twice_is_its_own_reason(llm, model) -> None:
     model.side_effect = lambda request: httpx.Response(200, json=completion("not json"))
     with pytest.raises(ModelUnavailable) as raised:
-        await llm.complete_json(MESSAGES, Answer)
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
     assert raised.value.reason == "malformed" and model.call_count == 2
 
 
@@ -134,11 +134,11 @@ async def test_a_bug_in_our_own_parsing_propagates(llm, model) -> None:
         200, json=completion(json.dumps({"summary": "fine"}))
     )
     with pytest.raises(KeyError, match="no-such-key"):
-        await llm.complete_json(MESSAGES, BuggyAnswer)
+        await llm.complete_json(MESSAGES, BuggyAnswer, max_tokens=200)
     assert model.call_count == 1  # not retried as if the model had failed
 
 
 async def test_a_good_answer_still_parses(llm, model) -> None:
     model.side_effect = lambda request: httpx.Response(200, json=completion(json.dumps({"summary": "ok"})))
-    answer, usage = await llm.complete_json(MESSAGES, Answer)
+    answer, usage = await llm.complete_json(MESSAGES, Answer, max_tokens=200)
     assert answer.summary == "ok" and usage.calls == 1 and usage.input_tokens == 1000

@@ -103,16 +103,10 @@ async def test_no_model_configured_is_data_only(demo, settings) -> None:
 
 
 async def test_rate_limit_then_success_retries_once(demo, settings, model) -> None:
-    model.side_effect = [
-        httpx.Response(429, json={"error": {"message": "slow down"}}),
-        scripted()(
-            httpx.Request(
-                "POST",
-                URL,
-                json={"messages": [{"role": "user", "content": "x\n---\nTask: write the three sections"}]},
-            )
-        ),
-    ]
+    answers = iter(
+        [lambda request: httpx.Response(429, json={"error": {"message": "slow down"}}), scripted()]
+    )
+    model.side_effect = lambda request: next(answers)(request)
     s = ai_settings(settings, model_call_mode="combined")
     async with client_for(s) as c:
         body = (await c.get("/v1/deals/9001/insights", headers=auth(s, "101"))).json()
@@ -150,8 +144,11 @@ async def test_a_hallucinated_activity_id_drops_that_statement(demo, settings, m
     async with client_for(s) as c:
         body = (await c.get("/v1/deals/9001/insights", headers=auth(s, "102"))).json()
     assert body["model"]["dropped_statements"] == 3
+    assert body["model"]["dropped_reasons"] == {"unknown_id": 3}
     assert body["recent_activity"]["summary"] is None and body["buyer_goals"] == []
     assert all(r["source"] == "rules" for r in body["risks"])
+    # every model statement dropped: not an AI insight, whatever the model answered
+    assert body["status"] == "data_only" and body["reason"] == "no_valid_statements"
 
 
 async def test_citing_a_hidden_activity_is_dropped_too(demo, settings, model) -> None:
