@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm.invalidate import bump_deals, deals_reached
@@ -239,8 +240,14 @@ async def _raise_alerts(
     )
     new = [r for r in rows if (r["record_id"], r["kind"]) not in existing]
     if new:
-        session.add_all(HealthAlert(**r) for r in new)
-        await session.flush()
+        # Two first reads of a new day may recompute at once: the loser's alerts are the winner's
+        # (same record, day and kind), skipped by the unique index instead of failing the request.
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        event = ["portal_id", "profile_id", "record_id", "day", "kind"]
+        for part in chunks(new, max(1, BIND_LIMIT // len(new[0]))):
+            stmt = insert(_table(HealthAlert)).on_conflict_do_nothing(index_elements=event)
+            await session.execute(stmt, part)
     return len(new)
 
 

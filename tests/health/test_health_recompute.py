@@ -138,3 +138,34 @@ async def test_a_read_recomputes_once_per_day(w: World) -> None:
         assert await ensure_fresh(s, P, NOW) is False
         assert await ensure_fresh(s, P, NOW + DAY) is True
         await s.commit()
+
+
+async def test_two_first_reads_of_a_day_recomputing_at_once_both_answer_and_alert_once(w: World) -> None:
+    import asyncio
+
+    w.company("co")
+    w.act("meeting", "company:co", ago(29.5))  # leaves the 30-day window tomorrow: two alerts then
+    await w.save()
+    await w.profile(**PROFILE)
+    await _run(w)
+    first_flushed = asyncio.Event()
+
+    async def first() -> None:
+        async with w.sm() as s:
+            await recompute(s, P, NOW + DAY)
+            first_flushed.set()
+            await asyncio.sleep(0.3)  # the second read starts while this one is uncommitted
+            await s.commit()
+
+    async def second() -> None:
+        await first_flushed.wait()
+        async with w.sm() as s:
+            await ensure_fresh(s, P, NOW + DAY)
+            await s.commit()
+
+    # (PostgreSQL's row locks on the scores serialise these two before the alert insert; the alert
+    # insert's ON CONFLICT DO NOTHING covers the interleaving where they do not.)
+    await asyncio.gather(first(), second())
+    async with w.sm() as s:
+        kinds = sorted((await s.scalars(select(HealthAlert.kind))).all())
+    assert kinds == ["category_change", "score_drop"]
