@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import Row, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -55,6 +56,28 @@ async def newly_assigned_leads(s: AsyncSession, u: User, now: datetime) -> list[
     ]
 
 
+def _answered(u: User, now: datetime) -> Any:
+    """You emailed the lead or its contact after the reply A (up to now): the action's expiry,
+    "you email the lead", already holds, so it is not created (as rule 9)."""
+    answer, on = aliased(m.Activity), aliased(L)
+    return exists(
+        select(answer.id)
+        .join(on, and_(on.portal_id == answer.portal_id, on.activity_id == answer.id))
+        .where(
+            answer.portal_id == A.portal_id,
+            or_(
+                and_(on.object_type == "lead", on.object_id == m.Lead.id),
+                and_(on.object_type == "contact", on.object_id == m.Lead.contact_id),
+            ),
+            can_read_activity(u, answer, "email"),
+            answer.email_direction == "EMAIL",
+            answer.owner_id == u.id,
+            answer.occurred_at > A.occurred_at,
+            answer.occurred_at <= now,
+        )
+    )
+
+
 async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 11: the lead (or its contact) wrote to you (primary recipient) from another domain.
     One query per path (emails logged on the lead, on its contact); replies older than the action's
@@ -84,6 +107,7 @@ async def leads_awaiting_reply(s: AsyncSession, u: User, now: datetime) -> list[
                     A.occurred_at > now - timedelta(days=14),
                     A.occurred_at <= now,
                     func.lower(func.coalesce(A.to_emails, "")).like(f"{u.email.lower()}%"),
+                    ~_answered(u, now),
                 )
             )
         ).all()

@@ -37,6 +37,18 @@ async def test_not_created_when_one_criterion_fails(w) -> None:
     assert of(11, await w.run()) == []
 
 
+async def test_not_created_when_you_already_replied(w) -> None:
+    w.contact("c1")
+    w.lead("l1", stage="attempting-stage-id", contact="c1")
+    w.email("in1", 2, {"lead": ["l1"]}, incoming=True)
+    w.email("out1", 1, {"contact": ["c1"]}, thread="t2")  # answered (to its contact) before the rules ran
+    w.contact("c2")
+    w.lead("l2", stage="attempting-stage-id", contact="c2")
+    w.email("out2", 3, {"lead": ["l2"]})  # an email before the reply answers nothing
+    w.email("in2", 2, {"lead": ["l2"]}, incoming=True)
+    assert of(11, await w.run()) == ["l2"]
+
+
 async def test_expires_when_reassigned(w) -> None:
     wrote(w)
     await w.run()
