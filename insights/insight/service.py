@@ -136,7 +136,7 @@ class InsightService:
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # tests pin it to the demo's day
         self.mode: CallMode = settings.model_call_mode  # validated by Settings: a bad value fails at start
         self.rebuilds: Rebuilds | None = None  # the job queue, when background rebuilds run
-        self._statements: dict[int, tuple[Viewer, Select[int, int, int | None]]] = {}
+        self._statements: dict[int, tuple[Viewer, Select[int, int, int | None, str | None]]] = {}
 
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
@@ -174,7 +174,7 @@ class InsightService:
 
     async def _keyed(
         self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime, *, confirm: bool = False
-    ) -> tuple[str, int, int, str, str] | Stale | None:
+    ) -> tuple[str, int, int, str, str, str | None] | Stale | None:
         """The cache key with the versions and day it holds, or None when the viewer may not see the
         deal. The version counters alone (one round trip on a hit), read through the viewer's readable
         predicate: a deal they may not see has no timeline version here, before any cache or
@@ -183,14 +183,14 @@ class InsightService:
         row = (await session.execute(self._versions_statement(viewer), {"deal_id": deal_id})).first()
         if row is None:  # no such account
             return None
-        permissions_version, settings_version, timeline_version = row
+        permissions_version, settings_version, timeline_version, deal_name = row
         if confirm and permissions_version != viewer.permissions_version:
             return STALE
         if timeline_version is None:
             return None
         day, deployment = now.date().isoformat(), await self.deployment(session)
         key = self.cache_key(viewer, timeline_version, settings_version, deal_id, day, deployment)
-        return key, settings_version, timeline_version, day, deployment
+        return key, settings_version, timeline_version, day, deployment, deal_name
 
     async def is_cached(
         self, session: AsyncSession, deal_id: str, viewer: Viewer, now: datetime
@@ -254,7 +254,7 @@ class InsightService:
         keyed = await self._keyed(session, deal_id, viewer, now, confirm=confirm)
         if keyed is None or keyed is STALE:
             return keyed
-        key, settings_version, timeline_version, day, deployment = keyed
+        key, settings_version, timeline_version, day, deployment, deal_name = keyed
         if not refresh and (hit := await self.cache.get(key)) is not None:
             metrics.CACHE.labels("hit").inc()
             return hit  # stored as served on a hit (cached=true): no parse, no re-serialisation
@@ -264,18 +264,23 @@ class InsightService:
         if account is None:
             return None
         rebuilds = None if refresh or background else self.rebuilds
-        if rebuilds is not None and await rebuilds.pending(viewer.portal_id, deal_id, viewer.user_id):
+        # Customer Analysis off answers "disabled" (built below), never data, even mid-rebuild
+        if (
+            rebuilds is not None
+            and account.customer_analysis_enabled
+            and await rebuilds.pending(viewer.portal_id, deal_id, viewer.user_id)
+        ):
             return await self._interim(session, deal_id, viewer, account, now)
         if account.settings_version != settings_version:  # moved between the two reads: key the new one
             key = self.cache_key(viewer, timeline_version, account.settings_version, deal_id, day, deployment)
-        insight = await self._build(session, deal_id, viewer, account, now, refresh)
+        insight = await self._build(session, deal_id, viewer, account, now, refresh, deal_name)
         if insight is not None:
             metrics.INSIGHTS.labels(insight.status, insight.reason or "").inc()
             if insight.reason != "model_unavailable":  # a failure is retried on the next request
                 await self.cache.set(key, insight.model_copy(update={"cached": True}).model_dump_json())
         return insight
 
-    def _versions_statement(self, viewer: Viewer) -> Select[int, int, int | None]:
+    def _versions_statement(self, viewer: Viewer) -> Select[int, int, int | None, str | None]:
         """The hit's one statement: the account's permissions and settings versions, and the deal's
         timeline version when the viewer may read the deal (the readable predicate is in the join,
         so an unreadable deal still returns the account's versions). Built once per resolved viewer
@@ -285,7 +290,7 @@ class InsightService:
             return memo[1]
         deal_on = and_(Deal.portal_id == Account.id, Deal.id == bindparam("deal_id"), deal_readable(viewer))
         stmt = (
-            select(Account.permissions_version, Account.settings_version, Deal.timeline_version)
+            select(Account.permissions_version, Account.settings_version, Deal.timeline_version, Deal.name)
             .select_from(Account)
             .outerjoin(Deal, deal_on)
             .where(Account.id == viewer.portal_id)
@@ -387,9 +392,14 @@ class InsightService:
                 session, viewer.portal_id, deal_id, viewer.user_id, parts_of(ctx), account.settings_version
             )
             if prev is not None:
-                return to_response(prev, cached=False).model_copy(update={"freshness": "stale"})
+                # its sentences were all built from parts still visible; its counts are of the
+                # current view (an older activity hidden since must not be counted)
+                stale = to_response(prev, cached=False)
+                basis = self._data_only(stale, ctx, account).basis
+                return stale.model_copy(update={"freshness": "stale", "basis": basis})
         base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
-        return self._data_only(base, ctx, account).model_copy(update={"freshness": "building"})
+        building = name_sources(self._data_only(base, ctx, account), ctx)
+        return building.model_copy(update={"freshness": "building"})
 
     async def _with_model(self, ctx: DealContext, insight: Insight, language: str) -> Insight:
         assert self.llm is not None
