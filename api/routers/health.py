@@ -12,11 +12,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import ViewerDep
 from api.deps import SessionDep
 from api.errors import Forbidden, NotFound
+from insights.crm.models import Account
 from insights.health.models import HealthProfile
 from insights.health.profiles import (
     ProfileError,
@@ -165,6 +167,14 @@ async def list_profiles(viewer: ViewerDep, session: SessionDep) -> dict[str, lis
     return {"items": [to_out(p) for p in await profiles_of(session, viewer.portal_id)]}
 
 
+async def _settings_moved(session: AsyncSession, portal_id: str) -> None:
+    """A profile's name, activity or thresholds reach every deal's ``company_at_risk`` risk even
+    where no score moved (recompute bumps only those): key every cached insight of the account anew."""
+    await session.execute(
+        update(Account).where(Account.id == portal_id).values(settings_version=Account.settings_version + 1)
+    )
+
+
 @router.post("/profiles", status_code=201, response_model=ProfileOut)
 async def post_profile(body: ProfileIn, viewer: ViewerDep, session: SessionDep, now: NowDep) -> ProfileOut:
     _super_admin(viewer)
@@ -172,7 +182,8 @@ async def post_profile(body: ProfileIn, viewer: ViewerDep, session: SessionDep, 
         row = await create_profile(session, viewer.portal_id, body, now)
     except ProfileError as exc:
         raise _invalid(exc) from None
-    await recompute(session, viewer.portal_id, now)
+    await recompute(session, viewer.portal_id, now)  # new criteria: new scores
+    await _settings_moved(session, viewer.portal_id)
     return to_out(row)
 
 
@@ -192,7 +203,8 @@ async def patch_profile(
         await update_profile(session, row, body, now)
     except ProfileError as exc:
         raise _invalid(exc) from None
-    await recompute(session, viewer.portal_id, now)  # new criteria: new scores, moved insights
+    await recompute(session, viewer.portal_id, now)  # new criteria: new scores
+    await _settings_moved(session, viewer.portal_id)
     return to_out(row)
 
 

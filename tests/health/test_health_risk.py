@@ -73,3 +73,22 @@ async def test_a_recompute_that_lifts_the_company_moves_the_cached_insight(
         await recompute(s, P, NOW)
         await s.commit()
     assert await _risks(w, service, REP) == []
+
+
+async def test_a_profile_change_keys_the_cached_insights_of_its_deals_anew(
+    w: World, settings: Settings
+) -> None:
+    from tests.health.helpers import ADMIN
+    from tests.http import auth, client_for
+
+    await _world(w)
+    rep, admin = auth(settings, REP, P), auth(settings, ADMIN, P)
+    async with client_for(settings) as c:
+        await c.get("/v1/deals/d1/insights", headers=rep)
+        assert (await c.get("/v1/deals/d1/insights", headers=rep)).json()["cached"] is True
+        (profile,) = (await c.get("/v1/health/profiles", headers=admin)).json()["items"]
+        url = f"/v1/health/profiles/{profile['id']}"
+        renamed = await c.patch(url, json={"name": "Renamed"}, headers=admin)
+        assert renamed.status_code == 200, renamed.text
+        # no score moved, yet the risk's profile changed: the cached insight is not served again
+        assert (await c.get("/v1/deals/d1/insights", headers=rep)).json()["cached"] is False
