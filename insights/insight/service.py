@@ -92,6 +92,13 @@ def recent_items(ctx: DealContext) -> list[RecentItem]:
     ]
 
 
+def basis_of(ctx: DealContext) -> Basis:
+    """What the viewer's current view counts: the basis of every answer built or served from it."""
+    return Basis(
+        activity_count=ctx.activity_count, newest_activity_at=ctx.newest_activity_at, truncated=ctx.truncated
+    )
+
+
 def name_sources(insight: Insight, ctx: DealContext) -> Insight:
     """Each risk's and goal's cited activities named like recent items (type, date, title), from the
     viewer's own context: a citation outside it was already dropped, so nothing new is revealed."""
@@ -369,11 +376,7 @@ class InsightService:
                 "companies": [c.name for c in ctx.companies if c.name],
                 "recent_activity": RecentActivity(items=recent_items(ctx)),
                 "risks": rule_risks(ctx, thresholds),
-                "basis": Basis(
-                    activity_count=ctx.activity_count,
-                    newest_activity_at=ctx.newest_activity_at,
-                    truncated=ctx.truncated,
-                ),
+                "basis": basis_of(ctx),
                 "model": ModelInfo(prompt_version=self.prompts.version),
             }
         )
@@ -395,8 +398,7 @@ class InsightService:
                 # its sentences were all built from parts still visible; its counts are of the
                 # current view (an older activity hidden since must not be counted)
                 stale = to_response(prev, cached=False)
-                basis = self._data_only(stale, ctx, account).basis
-                return stale.model_copy(update={"freshness": "stale", "basis": basis})
+                return stale.model_copy(update={"freshness": "stale", "basis": basis_of(ctx)})
         base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
         building = name_sources(self._data_only(base, ctx, account), ctx)
         return building.model_copy(update={"freshness": "building"})
