@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from insights.cli.app import app, console, err, run
-from insights.core.config import local_settings
+from insights.core.config import data_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.guided_actions.service import Category
 
@@ -34,7 +34,7 @@ def actions(
         raise typer.BadParameter(str(exc)) from None
 
     async def go() -> None:
-        engine = make_engine(local_settings().database_url)
+        engine = make_engine(data_settings().database_url)
         async with make_sessionmaker(engine)() as s:
             viewer = await load_viewer(s, account, user_id)
             if viewer is None:

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from insights.cli.app import app, console, err, feedback_app, run
-from insights.core.config import local_settings
+from insights.core.config import data_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
 
@@ -27,7 +27,7 @@ def import_cmd(
     from insights.crm.reader import FormatError, iter_file
     from insights.crm.report import ImportAborted
 
-    settings = local_settings()
+    settings = data_settings()
 
     async def go() -> None:
         engine = make_engine(settings.database_url)
@@ -109,7 +109,7 @@ def feedback_export(
     from insights.insight.feedback import export_feedback
 
     async def go() -> int:
-        engine = make_engine(local_settings().database_url)
+        engine = make_engine(data_settings().database_url)
         lines = []
         async with make_sessionmaker(engine)() as s:
             lines = [line async for line in export_feedback(s, account)]

@@ -14,7 +14,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.cli.app import app, console, err, run
-from insights.core.config import local_settings
+from insights.core.config import data_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
 
@@ -35,7 +35,7 @@ def _clock(now: str | None) -> datetime:
 
 def _session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def go() -> T:
-        engine = make_engine(local_settings().database_url)
+        engine = make_engine(data_settings().database_url)
         await upgrade(engine)
         try:
             async with make_sessionmaker(engine)() as s:

@@ -10,7 +10,7 @@ from rich.table import Table
 from sqlalchemy import delete, select
 
 from insights.cli.app import app, console, run
-from insights.core.config import Settings, demo_settings, get_settings, local_settings
+from insights.core.config import Settings, data_settings, demo_settings, get_settings, local_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
 
@@ -127,7 +127,7 @@ def users(account: str = "demo") -> None:
     from insights.crm.models import User
 
     async def go() -> None:
-        engine = make_engine(local_settings().database_url)
+        engine = make_engine(data_settings().database_url)
         async with make_sessionmaker(engine)() as s:
             rows = (
                 (await s.execute(select(User).where(User.portal_id == account).order_by(User.id)))

@@ -172,3 +172,12 @@ def local_settings() -> Settings:
     if not _TokenKeyOnly().token_key and (key := read_demo_key()):
         return Settings(INSIGHTS_TOKEN_KEY=key)
     return get_settings()
+
+
+def data_settings() -> Settings:
+    """Settings of the local commands that read or write data but never sign or verify a token
+    (import, export, users, actions, health): as ``local_settings``, except that with no key
+    anywhere they use a throwaway one, so ``insights import`` works on a fresh machine."""
+    if _TokenKeyOnly().token_key or read_demo_key():
+        return local_settings()
+    return Settings(INSIGHTS_TOKEN_KEY=secrets.token_urlsafe(48))

@@ -119,3 +119,22 @@ def test_readme_commands_demo_then_token(
     assert listed.exit_code == 0 and "Ruiz" in listed.output, listed.output
     with pytest.raises(Exception, match="Signature"):
         jwt.decode(printed.output.strip(), DEV_TOKEN_KEY, algorithms=["HS256"])
+
+
+def test_readme_import_works_on_a_fresh_machine_and_token_still_needs_a_key(
+    bare_env: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`insights generate` then `insights import` with nothing set (no key, no demo run): the
+    data commands sign nothing, so they need no key; `insights token` still refuses."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'scale.db'}")
+    insights.core.config.get_settings.cache_clear()  # as a fresh process
+    runner = CliRunner()
+    made = runner.invoke(cli, ["generate", str(tmp_path / "s.jsonl"), "--deals", "3", "--activities", "20"])
+    assert made.exit_code == 0, made.output
+    imported = runner.invoke(cli, ["import", str(tmp_path / "s.jsonl")])
+    assert imported.exit_code == 0, imported.output
+    listed = runner.invoke(cli, ["users", "--account", "scale"])
+    assert listed.exit_code == 0 and "Users of scale" in listed.output, listed.output
+    assert not (bare_env / "demo-token-key").exists()  # no key was written for them
+    refused = runner.invoke(cli, ["token", "101"])
+    assert refused.exit_code != 0 and "INSIGHTS_TOKEN_KEY is required" in str(refused.exception)
