@@ -217,9 +217,21 @@ def failure_reason(exc: BaseException) -> Reason | None:
     return None
 
 
-def _detail(exc: BaseException) -> str:
+ECHO_CHARS = 16  # a run this long shared with the prompt counts as an echo of it
+
+
+def _detail(exc: BaseException, messages: list[dict[str, str]]) -> str:
+    """The provider's error text for the log, withheld when any part of it echoes the prompt (some
+    servers quote the request back): the prompt holds CRM text that must never reach a log line."""
     text = " ".join(str(exc).split())
-    return text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
+    text = text if len(text) <= DETAIL_CHARS else text[:DETAIL_CHARS] + "..."
+    if _log_prompts or len(text) < ECHO_CHARS:
+        return text
+    prompt = " ".join(" ".join(str(msg.get("content", "")).split()) for msg in messages)
+    if any(text[i : i + ECHO_CHARS] in prompt for i in range(len(text) - ECHO_CHARS + 1)):
+        status = getattr(exc, "status_code", None)
+        return f"status {status}: text withheld, it echoes the prompt (INSIGHTS_LOG_PROMPTS=1 shows it)"
+    return text
 
 
 def parse_json(content: str | None, schema: type[T]) -> T:
@@ -327,7 +339,7 @@ class LLM:
                     "provider rejected response_format %s (%s: %s): sending %s from now on",
                     form,
                     type(exc).__name__,
-                    _detail(exc),
+                    _detail(exc, messages),
                     self.form,
                 )
 
@@ -363,6 +375,8 @@ class LLM:
                 raise  # our own bug (TypeError, KeyError, ...): a traceback, not a quiet data-only insight
             # a retry or a quieter minute fixes "unavailable"; the others need someone to look
             level = logging.WARNING if reason == "unavailable" else logging.ERROR
-            log.log(level, "model call failed (%s): %s: %s", reason, type(exc).__name__, _detail(exc))
+            log.log(
+                level, "model call failed (%s): %s: %s", reason, type(exc).__name__, _detail(exc, messages)
+            )
             raise ModelUnavailable(reason, type(exc).__name__) from exc
         raise ModelUnavailable("malformed", "not the requested JSON twice")

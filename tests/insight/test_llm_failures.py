@@ -110,6 +110,27 @@ async def test_an_echoed_request_body_logs_no_crm_text(llm, model, caplog) -> No
     assert llm_records(caplog) and CANARY not in all_logged(caplog)
 
 
+async def test_an_error_quoting_our_text_up_front_is_withheld_from_the_log(llm, model, caplog) -> None:
+    """A server that quotes the user message first (short enough to fit a logged detail): the text
+    is withheld, the status stays; an error that quotes nothing of ours is logged as it is."""
+    model.side_effect = lambda request: httpx.Response(
+        400, json={"error": {"message": f"bad input near: {MESSAGES[1]['content']}"}}
+    )
+    caplog.set_level(logging.DEBUG, logger="insights.insight.llm")
+    with pytest.raises(ModelUnavailable):
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
+    logged = all_logged(caplog)
+    assert CANARY not in logged and "deal notes" not in logged
+    assert "text withheld" in logged and "400" in logged
+    caplog.clear()
+    model.side_effect = lambda request: httpx.Response(
+        401, json={"error": {"message": "Invalid API key xyz"}}
+    )
+    with pytest.raises(ModelUnavailable):
+        await llm.complete_json(MESSAGES, Answer, max_tokens=200)
+    assert "Invalid API key xyz" in all_logged(caplog)
+
+
 async def test_503s_past_the_retries_are_unavailable_at_warning(llm, model, caplog) -> None:
     model.side_effect = lambda request: httpx.Response(503, json={"error": {"message": "overloaded"}})
     caplog.set_level(logging.INFO)
@@ -130,9 +151,7 @@ async def test_malformed_twice_is_its_own_reason(llm, model) -> None:
 
 
 async def test_a_bug_in_our_own_parsing_propagates(llm, model) -> None:
-    model.side_effect = lambda request: httpx.Response(
-        200, json=completion(json.dumps({"summary": "fine"}))
-    )
+    model.side_effect = lambda request: httpx.Response(200, json=completion(json.dumps({"summary": "fine"})))
     with pytest.raises(KeyError, match="no-such-key"):
         await llm.complete_json(MESSAGES, BuggyAnswer, max_tokens=200)
     assert model.call_count == 1  # not retried as if the model had failed
