@@ -13,7 +13,13 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from insights.crm import models as m
 
-ISO_DAY_PG = r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+# A day on the calendar (to_date raises on 2026-02-30, which would fail a whole recompute): 31-day
+# months, 30-day months, February to the 28th, and the 29th in leap years only.
+_LEAP = r"(\d\d(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)"
+ISO_DAY_PG = (
+    r"^(\d{4}-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)"
+    rf"|02-(0[1-9]|1\d|2[0-8]))|{_LEAP}-02-29)"
+)
 ISO_DAY_SQLITE = "[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*"
 NUMBER_PG = r"^-?\d+(\.\d+)?$"
 
@@ -49,7 +55,9 @@ def day_number(text: Any, dialect: str) -> ColumnElement[Any]:
     digits = text.op("GLOB")("[0-9]*") & ~text.op("GLOB")("*[^0-9]*")
     iso = func.julianday(func.substr(text, 1, 10))
     ms = func.julianday(func.date(cast(text, Integer) / 1000, "unixepoch"))
-    return case((text.op("GLOB")(ISO_DAY_SQLITE), iso), (digits, ms), else_=None)
+    # julianday() takes 2026-02-30 as 03-02: a day is on the calendar when it comes back unchanged
+    on_calendar = text.op("GLOB")(ISO_DAY_SQLITE) & (func.date(iso) == func.substr(text, 1, 10))
+    return case((on_calendar, iso), (digits, ms), else_=None)
 
 
 def today_number(day: str, dialect: str) -> ColumnElement[Any]:

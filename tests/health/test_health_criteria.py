@@ -132,3 +132,25 @@ async def test_days_until_renewal_iso_and_epoch_ms(w: World) -> None:
         renewal_property="renewal",
     )
     assert got == {"soon": 0, "at": 100, "epoch": 100, "unknown": 50}
+
+
+async def test_dates_that_are_not_on_the_calendar_score_as_missing_on_both_databases(w: World) -> None:
+    """A profile saved while every value was a date; a later import brings "2027-02-30":
+    PostgreSQL's to_date raises on it, which would fail the whole recompute. It scores as a
+    missing value, as any non-date does; a real 29 February still counts."""
+    day = NOW.date()
+    w.company("ok", renewal=(day + timedelta(days=90)).isoformat())
+    await w.save()
+    criterion = crit("days_until_renewal", [30], [0, 100], missing_points=50)
+    row = await w.profile(name="p", criteria=[criterion], renewal_property="renewal")
+    for cid, value in (("feb30", "2027-02-30"), ("apr31", "2027-04-31"), ("feb29", "2027-02-29")):
+        w.company(cid, renewal=value)
+    w.company("leap", renewal="2028-02-29")
+    w.company("leap00", renewal="2000-02-29")
+    w.company("not00", renewal="2100-02-29")
+    await w.save()
+    async with w.sm() as s:
+        scored = await score_all(s, row, Clock(NOW, s.get_bind().dialect.name))
+    got = {x.record_id: x.points[criterion["key"]] for x in scored}
+    missing = {"feb30": 50, "apr31": 50, "feb29": 50, "not00": 50}
+    assert got == {"ok": 100, "leap": 100, "leap00": 0, **missing}
