@@ -23,7 +23,7 @@ def replies(
     sent = aliased(m.Activity)
     link = aliased(L)
     conditions = [
-        can_read_activity(u, reply, "email"),
+        can_read_activity(u, reply, "email", drive=True),  # from the replies (few), not the contacts
         reply.email_direction == "INCOMING_EMAIL",
         reply.occurred_at > since,  # an older reply cannot start an action that would still be alive
     ]

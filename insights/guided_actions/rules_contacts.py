@@ -14,6 +14,7 @@ from insights.crm import models as m
 from insights.guided_actions.base import (
     OPEN_LEAD,
     A,
+    AnySelect,
     Candidate,
     L,
     Rule,
@@ -118,28 +119,33 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
             )
         ),
     )
-    mine = select(c.id).where(c.owner_id == u.id, can_read(u, "contact"))
+    disqualified = [  # your contact, whose latest readable lead is yours (or nobody's) and disqualified
+        c.owner_id == u.id,
+        can_read(u, "contact"),
+        can_read(u, "lead", lead),
+        latest,
+        lead.stage == "unqualified-stage-id",
+        func.coalesce(lead.owner_id, u.id) == u.id,
+        ~exists(
+            select(other.id).where(
+                other.portal_id == c.portal_id,
+                other.contact_id == c.id,
+                other.stage.in_(OPEN_LEAD),
+                can_read(u, "lead", other),
+            )
+        ),
+    ]
+    lead_of_contact = and_(lead.portal_id == c.portal_id, lead.contact_id == c.id)
+    # engagements are looked up for those few contacts only, not for every contact you own
+    mine = select(c.id).join(lead, lead_of_contact).where(*disqualified)
     e = engagements(u, "contact", mine, now - timedelta(days=30))
     rows = (
         await s.execute(
             select(c, lead, e.c.activity_id, e.c.at)
-            .join(lead, and_(lead.portal_id == c.portal_id, lead.contact_id == c.id))
+            .join(lead, lead_of_contact)
             .join(e, e.c.object_id == c.id)
             .where(
-                c.owner_id == u.id,
-                can_read(u, "contact"),
-                can_read(u, "lead", lead),
-                latest,
-                lead.stage == "unqualified-stage-id",
-                func.coalesce(lead.owner_id, u.id) == u.id,
-                ~exists(
-                    select(other.id).where(
-                        other.portal_id == c.portal_id,
-                        other.contact_id == c.id,
-                        other.stage.in_(OPEN_LEAD),
-                        can_read(u, "lead", other),
-                    )
-                ),
+                *disqualified,
                 e.c.at > func.coalesce(lead.stage_changed_at, lead.created_at),
                 e.c.at >= now - timedelta(days=30),
                 e.c.at <= now,
@@ -240,29 +246,26 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
 
 async def target_account_activity(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 14: your contact at a target account engaged in the last 7 days."""
-    c = m.Contact
-    mine = select(c.id).where(c.owner_id == u.id, can_read(u, "contact"))
-    e = engagements(u, "contact", mine, now - timedelta(days=7))
+    c, cc, co = m.Contact, m.ContactCompany, m.Company
+    at_target = [  # your contact, at a target account you may read
+        c.owner_id == u.id,
+        can_read(u, "contact"),
+        can_read(u, "company"),
+        co.is_target_account.is_(True),
+    ]
+
+    def companies(q: AnySelect) -> AnySelect:
+        return q.join(cc, and_(cc.portal_id == c.portal_id, cc.contact_id == c.id)).join(
+            co, and_(co.portal_id == c.portal_id, co.id == cc.company_id)
+        )
+
+    # engagements are looked up for those contacts only, not for every contact you own
+    e = engagements(u, "contact", companies(select(c.id)).where(*at_target), now - timedelta(days=7))
     rows = (
         await s.execute(
-            select(c, m.Company.id, m.Company.name, e.c.activity_id, e.c.at)
-            .join(
-                m.ContactCompany,
-                and_(m.ContactCompany.portal_id == c.portal_id, m.ContactCompany.contact_id == c.id),
-            )
-            .join(
-                m.Company,
-                and_(m.Company.portal_id == c.portal_id, m.Company.id == m.ContactCompany.company_id),
-            )
+            companies(select(c, co.id, co.name, e.c.activity_id, e.c.at))
             .join(e, e.c.object_id == c.id)
-            .where(
-                c.owner_id == u.id,
-                can_read(u, "contact"),
-                can_read(u, "company"),
-                m.Company.is_target_account.is_(True),
-                e.c.at >= now - timedelta(days=7),
-                e.c.at <= now,
-            )
+            .where(*at_target, e.c.at >= now - timedelta(days=7), e.c.at <= now)
             .order_by(e.c.at.desc())
         )
     ).all()
