@@ -182,9 +182,17 @@ async def re_engaged_contacts(s: AsyncSession, u: User, now: datetime) -> list[C
 
 
 async def email_replies(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
-    """Rule 5: your contact replied to an email you sent."""
+    """Rule 5: your contact replied to an email you sent. Driven from your replies when you may read
+    only your own emails (few, however many activities your contacts have), else from your contacts
+    (a team's replies outnumber them): measured at 1M on SQLite, 121 -> 6 ms for the busiest user
+    (own emails), 20 -> 100 ms for a manager had the team's replies driven it too."""
+    only_mine = u.viewer.scope("email") == "owned"
     rows = (
-        await s.execute(replies(u, True, now - timedelta(days=14)).where(m.Contact.owner_id == u.id))
+        await s.execute(
+            replies(u, True, now - timedelta(days=14), until=now, by_reply=only_mine).where(
+                m.Contact.owner_id == u.id
+            )
+        )
     ).all()
     return [
         Candidate(
@@ -211,7 +219,7 @@ async def awaiting_your_reply(s: AsyncSession, u: User, now: datetime) -> list[C
     """Rule 9: no open lead; replied to an email where you are the primary recipient; other domain."""
     rows = (
         await s.execute(
-            replies(u, False, now - timedelta(days=14), unanswered=now).where(
+            replies(u, False, now - timedelta(days=14), unanswered=now, until=now).where(
                 ~exists(
                     select(m.Lead.id).where(
                         m.Lead.portal_id == m.Contact.portal_id,
