@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -330,7 +331,15 @@ class Activity(Base):
         Index("ix_activities_time", "portal_id", "occurred_at", "id"),
         Index("ix_activities_owner_type", "portal_id", "owner_id", "type", "occurred_at"),
         Index("ix_activities_thread", "portal_id", "thread_id"),
-        Index("ix_activities_follows_meeting", "portal_id", "follows_meeting_id"),
+        # partial: most activities follow no meeting, and SQLite's statistics would count their
+        # NULLs as one value shared by nearly every row (then a task is looked up by owner instead)
+        Index(
+            "ix_activities_follows_meeting",
+            "portal_id",
+            "follows_meeting_id",
+            sqlite_where=text("follows_meeting_id IS NOT NULL"),
+            postgresql_where=text("follows_meeting_id IS NOT NULL"),
+        ),
     )
 
 

@@ -57,9 +57,13 @@ def can_read(u: User, kind: str, table: Any = None) -> ColumnElement[bool]:
     return record_readable(u.viewer, kind, table)
 
 
-def can_read_activity(u: User, table: Any = None, *types: str) -> ColumnElement[bool]:
-    """The activity row ``table`` (default ``A``) of one of ``types`` (default: any) is readable."""
-    return activity_readable(u.viewer, types or m.ACTIVITY_TYPES, table if table is not None else A)
+def can_read_activity(u: User, table: Any = None, *types: str, drive: bool = False) -> ColumnElement[bool]:
+    """The activity row ``table`` (default ``A``) of one of ``types`` (default: any) is readable.
+    ``drive``: the same test, with the owner compared bare so that the index on (owner, type, time)
+    may drive the query from the readable owners' activities (the user's own emails, say) rather
+    than the records they hang off; by default the owner is probed and another path drives."""
+    table = table if table is not None else A
+    return activity_readable(u.viewer, types or m.ACTIVITY_TYPES, table, probe_owner=not drive)
 
 
 @dataclass

@@ -12,21 +12,33 @@ from insights.guided_actions.base import L, User, can_read, can_read_activity
 
 
 def replies(
-    u: User, to_contact_by_user: bool, since: datetime, unanswered: datetime | None = None
+    u: User,
+    to_contact_by_user: bool,
+    since: datetime,
+    unanswered: datetime | None = None,
+    until: datetime | None = None,
+    by_reply: bool = True,
 ) -> Select[m.Contact, str, datetime]:
     """(contact, reply email) pairs, all readable: an incoming email from the contact in the same
     thread after an email the user sent (``to_contact_by_user``) or simply addressed to the user as
     primary recipient. With ``unanswered`` (the clock), only replies the user has not emailed the
-    contact after (rule 9: its expiry, "you email the contact", must not hold at creation)."""
+    contact after (rule 9: its expiry, "you email the contact", must not hold at creation). With
+    ``until``, none after it: a bounded time range, which a viewer who may read every email (so no
+    owner narrows them) gets driven by the time index instead of a scan of every contact.
+    ``by_reply``: the readable replies' owners may drive the query (the index on owner, type and
+    time); otherwise the contacts do, when a caller bounds them (rule 5: your own contacts) and the
+    readable emails are many owners' (a team's)."""
     c = m.Contact
     reply = aliased(m.Activity)
     sent = aliased(m.Activity)
     link = aliased(L)
     conditions = [
-        can_read_activity(u, reply, "email"),
+        can_read_activity(u, reply, "email", drive=by_reply),
         reply.email_direction == "INCOMING_EMAIL",
         reply.occurred_at > since,  # an older reply cannot start an action that would still be alive
     ]
+    if until is not None:
+        conditions.append(reply.occurred_at <= until)
     if to_contact_by_user:
         conditions.append(
             exists(

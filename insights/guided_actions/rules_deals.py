@@ -42,9 +42,11 @@ def mine_open(u: User) -> list[ColumnElement[bool]]:
     return [D.owner_id == u.id, can_read(u, "deal"), deal_is_open()]
 
 
-def _contact_emails(u: User, email: type[m.Activity]) -> AnySelect:
+def _contact_emails(u: User, email: type[m.Activity], by_email: bool = False) -> AnySelect:
     """(deal, contact, email) rows, all readable: your open deals → their contacts → emails logged
-    on them (link primary key), never a deal × email product."""
+    on them (link primary key), never a deal × email product. ``by_email``: the readable emails'
+    owners may drive it instead (the index on owner, type and time), for a caller that bounds the
+    emails' time and when they are the user's own (few, however many your deals' contacts have)."""
     link = aliased(L)
     dc = m.DealContact
     return (
@@ -59,7 +61,7 @@ def _contact_emails(u: User, email: type[m.Activity]) -> AnySelect:
             ),
         )
         .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))
-        .where(*mine_open(u), can_read(u, "contact"), can_read_activity(u, email, "email"))
+        .where(*mine_open(u), can_read(u, "contact"), can_read_activity(u, email, "email", drive=by_email))
     )
 
 
@@ -67,9 +69,10 @@ async def reply_to_email(s: AsyncSession, u: User, now: datetime) -> list[Candid
     """Rule 10: a contact of your open deal replied to you and you have not replied since.
     Replies older than the action's 7-day lifetime are not looked at."""
     reply, sent = aliased(m.Activity), aliased(m.Activity)
+    only_mine = u.viewer.scope("email") == "owned"
     rows = (
         await s.execute(
-            _contact_emails(u, reply).where(
+            _contact_emails(u, reply, by_email=only_mine).where(
                 reply.email_direction == "INCOMING_EMAIL",
                 reply.occurred_at > now - timedelta(days=7),
                 reply.occurred_at <= now,

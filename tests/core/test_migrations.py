@@ -20,7 +20,7 @@ from insights.core.migrate import alembic_config, upgrade
 from insights.core.schema import drop_schema
 from insights.insight.retrieval import EMAIL_RE
 
-HEAD = "0004"
+HEAD = "0006"
 
 
 async def _empty(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
@@ -99,3 +99,48 @@ async def test_upgrade_from_0001_backfills_the_addresses_in_stored_activities(
 def test_the_backfill_finds_addresses_as_redaction_does() -> None:
     migration = importlib.import_module("insights.core.migrations.versions.0002_activity_addresses")
     assert migration.EMAIL_RE.pattern == EMAIL_RE.pattern
+
+
+async def test_upgrade_from_0004_makes_the_follows_meeting_index_partial(settings: Settings, engine) -> None:
+    """0006: the index holds only the tasks that follow a meeting, so SQLite's statistics no longer
+    count every other activity's NULL as one shared value (rule 7 then looks tasks up by owner)."""
+    fresh = await _empty(settings, engine)
+
+    def to_0004(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0004")
+
+    def definition(connection: Connection) -> str:
+        if connection.dialect.name == "sqlite":
+            query = "SELECT sql FROM sqlite_master WHERE name = 'ix_activities_follows_meeting'"
+        else:
+            query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activities_follows_meeting'"
+        return str(connection.execute(text(query)).scalar())
+
+    acts = sa.table("activities", *map(sa.column, ("portal_id", "id", "type", "occurred_at", "archived")))
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    async with fresh.begin() as conn:
+        await conn.run_sync(to_0004)
+        assert "WHERE" not in (await conn.run_sync(definition)).upper()
+        await conn.execute(
+            acts.insert(),
+            [
+                {"portal_id": "p", "id": f"a{i}", "type": "task", "occurred_at": when, "archived": False}
+                for i in range(3)
+            ],
+        )
+        await conn.execute(text("UPDATE activities SET follows_meeting_id = 'm1' WHERE id = 'a1'"))
+    await upgrade(fresh)
+    async with fresh.connect() as conn:
+        partial = await conn.run_sync(definition)
+        follows = (
+            await conn.execute(
+                text("SELECT id FROM activities WHERE portal_id = 'p' AND follows_meeting_id = 'm1'")
+            )
+        ).all()
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    await fresh.dispose()
+    assert version == HEAD
+    assert "follows_meeting_id IS NOT NULL" in partial.replace("(", "").replace(")", "")
+    assert [r[0] for r in follows] == ["a1"]
