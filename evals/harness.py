@@ -1,7 +1,7 @@
 """Offline eval suites: run the real pipeline on CRM fixtures, score it, report, compare.
 
-A suite is a folder with ``suite.yaml`` (fixture, clock, cases) and ``recordings/`` (model answers
-keyed by a hash of the request). Modes:
+A suite is a folder with ``suite.yaml`` (fixture, clock, cases, optionally the ``prompt_version``
+its recordings answer) and ``recordings/`` (model answers keyed by a hash of the request). Modes:
 - ``replay``: answers come from recordings only; a request never recorded fails the case clearly.
 - ``record``: answers come from the configured model (``target``: INSIGHTS_MODEL and
   INSIGHTS_MODEL_API_BASE) or, with none configured, from the keyword-rule fake in
@@ -289,6 +289,8 @@ async def run_suite(
             await import_records(s, iter_document(doc))
         await s.commit()
     service = InsightService(settings)
+    # a suite may pin the version its recordings were made with (a real model's cannot be remade here)
+    prompt_version = prompt_version or spec.get("prompt_version")
     if prompt_version:
         from insights.insight.prompts import load_prompts
 

@@ -55,7 +55,7 @@ def strip_signature(text: str) -> str:
     return text
 
 
-def cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int, marker: str = CUT_MARKER) -> str:
     """``text`` within ``limit`` characters, cut after a sentence (or else a word), with the marker."""
     if len(text) <= limit:
         return text
@@ -63,7 +63,7 @@ def cut(text: str, limit: int) -> str:
     sentence = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind("\n"))
     # a sentence end in the second half, else the last whole word
     head = head[: sentence + 1] if sentence >= limit // 2 else head.rsplit(" ", 1)[0]
-    return head.rstrip() + CUT_MARKER
+    return head.rstrip() + marker
 
 
 def clean_body(text: str | None, limit: int) -> str:
