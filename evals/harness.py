@@ -89,6 +89,9 @@ class RunResult:
     metrics: dict[str, float] = field(default_factory=dict)
     provenance: str = ""
     model: str = ""
+    # per case, the text of each chat request the pipeline sent (not in the JSON report: prompts hold
+    # CRM text; tests read them, e.g. that every fact a case expects reached its prompt)
+    prompts: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -398,6 +401,11 @@ async def run_suite(
     finally:
         router.stop()
         await engine.dispose()
+    for case_id, sent in prompts_by_case.items():
+        chats = [json.loads(p) for p in sent if not case_id.endswith(":unrecorded")]
+        result.prompts[case_id] = [
+            "\n".join(m["content"] for m in body["messages"]) for body in chats if "messages" in body
+        ]
     names = sorted({k for c in result.cases for k in c.metrics})
     for name in names:
         values = [c.metrics[name] for c in result.cases if name in c.metrics]

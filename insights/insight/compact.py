@@ -55,7 +55,9 @@ def _key(sentence: str) -> str:
 
 
 def sentences_of(text: str) -> list[str]:
-    return [s for line in text.split("\n") for s in _SENTENCE_END.split(line) if s.strip()]
+    """The sentences of ``text`` (a repeat marker ends one too)."""
+    lines = text.replace(REPEAT, "\n").split("\n")
+    return [s.strip() for line in lines for s in _SENTENCE_END.split(line) if s.strip()]
 
 
 def without_repeats(text: str, seen: set[str]) -> str:
