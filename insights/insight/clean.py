@@ -1,6 +1,7 @@
 """Activity text as the model needs it: what was said in this activity, not the thread around it.
 
-Applied where a body enters the prompt (``budget.render_activity``), never to what the API serves.
+Applied where a body enters the prompt (``budget.render_activity``, ``compact.CompactLayout``), never
+to what the API serves.
 Strips quoted replies (``On … wrote:`` and everything after, ``>`` lines, forwarded or original
 message blocks), repeated header lines (``From:``, ``Sent:``, ``To:``, ``Subject:`` …), signatures
 (``-- `` and the usual sign-offs with the few lines under them, "Sent from my …") and legal
