@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from insights.insight.budget import ACTIVITY_BLOCK
 from insights.insight.prompts import load_prompts, versions
 
 API_BASE = "http://mock-llm.test/v1"
@@ -34,7 +35,6 @@ URL = f"{API_BASE}/chat/completions"
 MODEL = "openai/gpt-4o-mini"
 TASK_SEPARATOR = "\n---\n"  # build_messages: shared context, separator, the section's task last
 ACTIVITY_ID = re.compile(r"^\[([^\]\s]+)\] ", re.M)  # the activity header budget.pack writes
-ACTIVITY_BLOCK = re.compile(r"^\[([^\]\s]+)\] (\w+) [^\n]*(?:\n<<<DATA\n(.*?)\nDATA>>>)?", re.M | re.S)
 Cite = Callable[[list[str]], list[str]]
 
 

@@ -1,7 +1,7 @@
 """Offline eval suites: run the real pipeline on CRM fixtures, score it, report, compare.
 
-A suite is a folder with ``suite.yaml`` (fixture, clock, cases) and ``recordings/`` (model answers
-keyed by a hash of the request). Modes:
+A suite is a folder with ``suite.yaml`` (fixture, clock, cases, optionally the ``prompt_version``
+its recordings answer) and ``recordings/`` (model answers keyed by a hash of the request). Modes:
 - ``replay``: answers come from recordings only; a request never recorded fails the case clearly.
 - ``record``: answers come from the configured model (``target``: INSIGHTS_MODEL and
   INSIGHTS_MODEL_API_BASE) or, with none configured, from the keyword-rule fake in
@@ -89,6 +89,9 @@ class RunResult:
     metrics: dict[str, float] = field(default_factory=dict)
     provenance: str = ""
     model: str = ""
+    # per case, the text of each chat request the pipeline sent (not in the JSON report: prompts hold
+    # CRM text; tests read them, e.g. that every fact a case expects reached its prompt)
+    prompts: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -289,6 +292,8 @@ async def run_suite(
             await import_records(s, iter_document(doc))
         await s.commit()
     service = InsightService(settings)
+    # a suite may pin the version its recordings were made with (a real model's cannot be remade here)
+    prompt_version = prompt_version or spec.get("prompt_version")
     if prompt_version:
         from insights.insight.prompts import load_prompts
 
@@ -396,6 +401,11 @@ async def run_suite(
     finally:
         router.stop()
         await engine.dispose()
+    for case_id, sent in prompts_by_case.items():
+        chats = [json.loads(p) for p in sent if not case_id.endswith(":unrecorded")]
+        result.prompts[case_id] = [
+            "\n".join(m["content"] for m in body["messages"]) for body in chats if "messages" in body
+        ]
     names = sorted({k for c in result.cases for k in c.metrics})
     for name in names:
         values = [c.metrics[name] for c in result.cases if name in c.metrics]

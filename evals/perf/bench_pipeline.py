@@ -2,9 +2,11 @@
 
     python -m evals.perf.bench_pipeline [--delay 0.3] [--runs 10]
 
-1. input tokens per insight for the 240-activity deal: ours (packed, per call) vs a naive prompt
-   that pastes the whole visible timeline; then the same with its emails as a mail client stores
-   them (quoted thread, signature, disclaimer), which ``insights/insight/clean.py`` strips;
+1. input tokens per insight for the big deal (9005, 157 activities Ana may see): ours (packed, per
+   call) vs a naive prompt that pastes the whole visible timeline; then the same with its emails as
+   a mail client stores them (quoted thread, signature, disclaimer), which
+   ``insights/insight/clean.py`` strips; then per demo deal, prompt v1's layout (full) against the
+   current one (v2: compact, ``insights/insight/compact.py``);
 2. cold latency (cache bypassed): three concurrent section calls vs one combined call;
 3. cached latency through the API (in-process ASGI client), p50/p99.
 """
@@ -21,6 +23,7 @@ from datetime import UTC, datetime
 os.environ.setdefault("DISABLE_AIOHTTP_TRANSPORT", "True")
 
 import httpx  # noqa: E402
+from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 import insights  # noqa: E402,F401
 from api.app import create_app  # noqa: E402
@@ -39,6 +42,7 @@ from insights.insight.prompts import SECTIONS, load_prompts  # noqa: E402
 from insights.insight.retrieval import deal_context  # noqa: E402
 from insights.insight.service import InsightService, build_messages  # noqa: E402
 from insights.permissions import load_viewer  # noqa: E402
+from insights.permissions.viewer import Viewer  # noqa: E402
 
 DEALS = ["9001", "9002", "9003", "9005"]
 SIGNATURE = "\n\nBest regards,\n{name}\nGlobex | Head of IT\n+1 555 0100 | globex.example"
@@ -82,6 +86,26 @@ def combined_tokens(text: str) -> int:
     )
 
 
+async def per_deal(s: AsyncSession, deal: str, viewer: Viewer) -> None:
+    """One deal's combined-call tokens: naive, prompt v1's full layout, the compact one; bare and noisy."""
+    ctx = await deal_context(s, deal, viewer)
+    everything = await deal_context(s, deal, viewer, limit=100_000)
+    assert ctx is not None and everything is not None
+    figures: dict[str, float] = {"visible": everything.activity_count, "kept": len(ctx.activities)}
+    for label, make in (("", lambda c: c), ("noisy ", with_mail_noise)):
+        naive = count_tokens(naive_prompt(make(everything)))
+        full = combined_tokens(pack(make(ctx), 24_000, layout="full").text)
+        compact = combined_tokens(pack(make(ctx), 24_000, layout="compact").text)
+        figures |= {
+            f"{label}naive": naive,
+            f"{label}v1": full,
+            f"{label}v2": compact,
+            f"{label}v1/naive": full / naive,
+            f"{label}v2/naive": compact / naive,
+        }
+    show(f"deal {deal}: combined tokens, v1 full vs v2 compact", figures)
+
+
 async def main(delay: float, runs: int, port: int) -> None:
     url = f"sqlite+aiosqlite:///{tempfile.mkdtemp()}/bench.db"
     engine = make_engine(url)
@@ -108,8 +132,8 @@ async def main(delay: float, runs: int, port: int) -> None:
         service = InsightService(base)
         insight = await service.insight_for(s, "9005", ana, refresh=True)
         naive = count_tokens(naive_prompt(everything))
-        packed = pack(ctx, 24_000)
         prompts = load_prompts()
+        packed = pack(ctx, 24_000, layout=prompts.packing)
         per_call = {
             name: count_tokens(
                 " ".join(
@@ -134,13 +158,15 @@ async def main(delay: float, runs: int, port: int) -> None:
         show("input tokens (tiktoken), mode=sections", {"total": sum(per_call.values()), **per_call})
         show("input tokens (tiktoken), mode=combined", {"total": combined})
         show("input tokens (tiktoken), naive whole timeline", {"total": naive})
-        show("combined / naive", {"ratio": combined / naive})
+        show(f"combined / naive (prompt {prompts.version})", {"ratio": combined / naive})
         noisy_naive = count_tokens(naive_prompt(with_mail_noise(everything)))
-        noisy = combined_tokens(pack(with_mail_noise(ctx), 24_000).text)
+        noisy = combined_tokens(pack(with_mail_noise(ctx), 24_000, layout=prompts.packing).text)
         show(
             "same, emails with quotes/signatures/disclaimers",
             {"combined": noisy, "naive": noisy_naive, "ratio": noisy / noisy_naive},
         )
+        for deal in DEALS:
+            await per_deal(s, deal, ana)
 
     for mode in ("sections", "combined"):  # 2. cold latency
         service = InsightService(base.model_copy(update={"model_call_mode": mode}))

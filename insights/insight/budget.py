@@ -3,23 +3,29 @@
 Counting is ``pack``'s ``count`` argument (tiktoken by default); ``tokens.fit`` passes one in the
 model's own tokens and checks the packed prompt against the window.
 
-Each activity becomes a header line (id, type, time, title, who) and its text, cleaned of quoted
-replies, signatures and disclaimers (``clean.py``), fenced between ``<<<DATA`` and ``DATA>>>``, so
-the model can tell data from instructions. Long bodies are trimmed
-first; an activity that still does not fit is left out with everything older, and the result says
-``truncated``. A header (which carries the id the model must cite) is never cut.
+Two layouts, chosen by the prompt version (``packing.txt`` in its folder):
+- ``full`` (``v1``): each activity a header line (id, type, time, title, who) and its text, cleaned
+  of quoted replies, signatures and disclaimers (``clean.py``), fenced between ``<<<DATA`` and
+  ``DATA>>>``;
+- ``compact`` (``v2``, ``compact.py``): the same activities and ids in fewer tokens.
+The model can tell data from instructions in both. Long bodies are trimmed first; an activity that
+still does not fit is left out with everything older, and the result says ``truncated``. A header
+(which carries the id the model must cite) is never cut.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Protocol
 
 import tiktoken
 
 from insights.insight.clean import clean_body
+from insights.insight.compact import DAY_LINE, FENCE_CLOSE, FENCE_OPEN, CompactLayout
 from insights.insight.context import ActivityItem, DealContext
 
 log = logging.getLogger("insights.insight.budget")
@@ -27,7 +33,14 @@ log = logging.getLogger("insights.insight.budget")
 BODY_CHARS = 1500  # longest body kept whole; longer ones are trimmed before anything is dropped
 MIN_BODY_CHARS = 200
 DEFAULT_WINDOW = 8192  # a safe context size when neither the setting nor litellm knows the model
-FENCE_OPEN, FENCE_CLOSE = "<<<DATA", "DATA>>>"
+LAYOUTS = ("full", "compact")
+# One activity block as either layout writes it (group 1: the id, 2: the type), for what reads a
+# prompt back: the evals' fake model and judge. full: its body fenced; compact: the lines under it.
+ACTIVITY_BLOCK = re.compile(
+    r"^\[([^\]\s]+)\] (\w+)[^\n]*"
+    rf"(?:\n{FENCE_OPEN}\n.*?\n{FENCE_CLOSE}|(?:\n(?!\[[^\]\s]+\] |{FENCE_CLOSE}$|{DAY_LINE}|$)[^\n]*)*)",
+    re.M | re.S,
+)
 
 
 @lru_cache
@@ -121,6 +134,45 @@ def render_activity(a: ActivityItem, body_chars: int = BODY_CHARS) -> str:
     return header + ("\n" + _fence(body) if body else "")
 
 
+class Layout(Protocol):
+    """How activities are written into the prompt (``full`` or ``compact``)."""
+
+    sep: str  # between the head and blocks, and between blocks
+    tail: str  # after the last block ("" for none)
+    cut_text: bool  # a kept block left text out on purpose (beyond the trimming ``pack`` does)
+
+    def head(self, deal_text: str) -> str: ...
+
+    def block(self, a: ActivityItem, position: int, limit: int) -> str: ...
+
+    def accept(self) -> None: ...
+
+
+class FullLayout:
+    """Prompt ``v1``: one fenced block per activity, byte for byte what its recordings were made on."""
+
+    sep = "\n\n"
+    tail = ""
+    cut_text = False
+
+    def head(self, deal_text: str) -> str:
+        return deal_text + "\n\nActivities (newest first):"
+
+    def block(self, a: ActivityItem, position: int, limit: int) -> str:
+        return render_activity(a, limit)
+
+    def accept(self) -> None:
+        pass
+
+
+def layout_for(name: str, ctx: DealContext) -> Layout:
+    if name == "full":
+        return FullLayout()
+    if name == "compact":
+        return CompactLayout(ctx)
+    raise ValueError(f"unknown packing layout {name!r}; known: {', '.join(LAYOUTS)}")
+
+
 @dataclass
 class Packed:
     text: str
@@ -130,28 +182,50 @@ class Packed:
 
 
 def pack(
-    ctx: DealContext, budget_tokens: int, model: str | None = None, count: Callable[[str], int] | None = None
+    ctx: DealContext,
+    budget_tokens: int,
+    model: str | None = None,
+    count: Callable[[str], int] | None = None,
+    layout: str = "compact",
 ) -> Packed:
     """Deal header plus as many activities as fit, newest first, counted by ``count`` (tiktoken)."""
     count = count or (lambda text: count_tokens(text, model))
-    head = render_deal(ctx) + "\n\nActivities (newest first):"
+    out = layout_for(layout, ctx)
+    head = out.head(render_deal(ctx))
     used = count(head)
+    closing = count(out.tail) + 1 if out.tail else 0  # the fence's close, sent after the last block
     blocks, ids = [head], []
     truncated = ctx.truncated  # the retriever already kept only the newest 100
-    for a in ctx.activities:
-        block = render_activity(a)
+    for i, a in enumerate(ctx.activities):
+        block = out.block(a, i, BODY_CHARS)
         cost = count(block) + 1
-        if used + cost > budget_tokens and a.body and len(a.body) > MIN_BODY_CHARS:
-            block = render_activity(a, MIN_BODY_CHARS)
+        if used + cost + closing > budget_tokens and a.body and len(a.body) > MIN_BODY_CHARS:
+            block = out.block(a, i, MIN_BODY_CHARS)
             cost = count(block) + 1
             truncated = True
-        if used + cost > budget_tokens:
+        if used + cost + closing > budget_tokens:
             truncated = True
             break
+        out.accept()
         blocks.append(block)
         ids.append(a.id)
         used += cost
-    return Packed("\n\n".join(blocks), ids, used, truncated)
+    if ids and out.tail:
+        blocks.append(out.tail)
+        used += closing
+    return Packed(out.sep.join(blocks), ids, used, truncated or out.cut_text)
+
+
+def render_all(ctx: DealContext, layout: str = "compact") -> str:
+    """Everything ``pack`` could send, with no budget (the sample a model server's ratio is measured on)."""
+    if layout == "full":  # v1's sample exactly as recorded (token counts are replayed by their text)
+        return "\n\n".join([render_deal(ctx), *(render_activity(a) for a in ctx.activities)])
+    out = layout_for(layout, ctx)
+    blocks = [out.head(render_deal(ctx))]
+    for i, a in enumerate(ctx.activities):
+        blocks.append(out.block(a, i, BODY_CHARS))
+        out.accept()
+    return out.sep.join([*blocks, out.tail] if ctx.activities else blocks)
 
 
 def naive_prompt(ctx: DealContext) -> str:

@@ -1,6 +1,7 @@
 """Activity text as the model needs it: what was said in this activity, not the thread around it.
 
-Applied where a body enters the prompt (``budget.render_activity``), never to what the API serves.
+Applied where a body enters the prompt (``budget.render_activity``, ``compact.CompactLayout``), never
+to what the API serves.
 Strips quoted replies (``On … wrote:`` and everything after, ``>`` lines, forwarded or original
 message blocks), repeated header lines (``From:``, ``Sent:``, ``To:``, ``Subject:`` …), signatures
 (``-- `` and the usual sign-offs with the few lines under them, "Sent from my …") and legal
@@ -55,7 +56,7 @@ def strip_signature(text: str) -> str:
     return text
 
 
-def cut(text: str, limit: int) -> str:
+def cut(text: str, limit: int, marker: str = CUT_MARKER) -> str:
     """``text`` within ``limit`` characters, cut after a sentence (or else a word), with the marker."""
     if len(text) <= limit:
         return text
@@ -63,7 +64,7 @@ def cut(text: str, limit: int) -> str:
     sentence = max(head.rfind(". "), head.rfind("? "), head.rfind("! "), head.rfind("\n"))
     # a sentence end in the second half, else the last whole word
     head = head[: sentence + 1] if sentence >= limit // 2 else head.rsplit(" ", 1)[0]
-    return head.rstrip() + CUT_MARKER
+    return head.rstrip() + marker
 
 
 def clean_body(text: str | None, limit: int) -> str:

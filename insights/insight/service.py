@@ -418,7 +418,9 @@ class InsightService:
         system = build_messages(self.prompts, language, "", "")[0]["content"]
         longest = max((task.format(recent_ids=recent_ids) for task, _ in calls), key=len)
         answer_tokens = max(min(cap, ANSWER_TOKENS[schema]) for _, schema in calls)
-        packed = await fit(ctx, [system, "\n\n---\n" + longest], window, answer_tokens, self.tokens)
+        packed = await fit(
+            ctx, [system, "\n\n---\n" + longest], window, answer_tokens, self.tokens, self.prompts.packing
+        )
         if packed is None:  # never send a prompt that leaves no room for its answer
             return insight.model_copy(update={"reason": "model_unavailable"})
         usage = Usage()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import httpx
 
 from insights.core.config import Settings
-from insights.insight.budget import Packed, count_tokens, pack, render_activity, render_deal
+from insights.insight.budget import Packed, count_tokens, pack, render_all
 from insights.insight.context import DealContext
 from insights.insight.llm import is_loopback
 
@@ -95,24 +95,26 @@ class ModelTokens:
         return SAFETY_MARGIN
 
 
-def full_text(ctx: DealContext) -> str:
-    """Everything pack could send: the sample the server's ratio is measured on."""
-    return "\n\n".join([render_deal(ctx), *(render_activity(a) for a in ctx.activities)])
-
-
 async def fit(
-    ctx: DealContext, frame: list[str], window: int, answer_tokens: int, tokens: ModelTokens
+    ctx: DealContext,
+    frame: list[str],
+    window: int,
+    answer_tokens: int,
+    tokens: ModelTokens,
+    layout: str = "compact",
 ) -> Packed | None:
     """The context packed so that prompt (``frame``: the other message texts) + context + the answer's
     ``max_tokens`` fits ``window`` in the model's tokens, or None when not even the deal header fits."""
-    scale = await tokens.scale_for(full_text(ctx))
+    scale = await tokens.scale_for(render_all(ctx, layout))
     limit = window - answer_tokens
     frame_tokens = sum(tokens.estimate(t, scale) for t in frame) + MESSAGE_OVERHEAD * (len(frame) + 1)
     budget = min(MAX_CONTEXT_TOKENS, limit - frame_tokens)
     for _ in range(4):
         if budget <= 0:
             break
-        packed = pack(ctx, budget, tokens.model, count=lambda text: tokens.estimate(text, scale))
+        packed = pack(
+            ctx, budget, tokens.model, count=lambda text: tokens.estimate(text, scale), layout=layout
+        )
         total = await tokens.count("\n".join([*frame, packed.text]), scale) + MESSAGE_OVERHEAD * (
             len(frame) + 1
         )

@@ -22,6 +22,7 @@ async def test_the_real_model_recordings_replay_offline_without_leaks() -> None:
     assert run.metrics["leaks"] == 0
     assert [c.id for c in run.cases if not c.passed] == []
     assert run.model == "openai/smollm2-135m-instruct" and "smollm2" in run.provenance.lower()
+    assert run.prompt_version == "v1"  # the suite pins the version its recordings answer
     assert run.metrics["parse_validity"] == 1.0  # json_object + schema: the grammar holds the shape
     # what it wrote cited invented ids or none: all dropped, so no insight claims to be AI
     asked = [c for c in run.cases if c.metrics.get("input_tokens")]

@@ -13,7 +13,7 @@ import pytest
 import respx
 
 from insights.core import metrics
-from insights.insight.budget import count_tokens
+from insights.insight.budget import ACTIVITY_BLOCK, count_tokens
 from insights.insight.tokens import MESSAGE_OVERHEAD, SAFETY_MARGIN
 from tests.http import ai_settings, auth, client_for
 from tests.llm_fakes import URL, scripted
@@ -70,7 +70,7 @@ async def test_prompt_and_answer_fit_the_window_in_the_servers_tokens(
     for call in chat.calls:
         text, messages, max_tokens = prompt(call)
         assert model_count(text) + MESSAGE_OVERHEAD * messages + max_tokens <= WINDOW
-        assert "[" in text.split("Activities (newest first):", 1)[1]  # activities were still sent
+        assert ACTIVITY_BLOCK.search(text)  # activities were still sent
     assert body["status"] == "ai" and body["basis"]["truncated"]
     # the same prompt counted by tiktoken looks far smaller: packing by tiktoken alone would overflow
     text, _, max_tokens = prompt(chat.calls[0])

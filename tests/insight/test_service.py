@@ -12,6 +12,7 @@ import respx
 
 from insights.crm.importer import import_records
 from insights.crm.reader import iter_document
+from insights.insight.prompts import PROMPT_VERSION
 from tests.http import ai_settings, auth, client_for
 from tests.llm_fakes import URL, completion, prompt_of, scripted
 
@@ -34,7 +35,7 @@ async def test_full_insight_from_the_model(demo, settings, model) -> None:
     assert len(body["recent_activity"]["items"]) == 5
     assert {x["source"] for x in body["risks"]} >= {"model"}
     assert body["buyer_goals"][0]["activity_ids"]
-    assert body["model"]["input_tokens"] == 3000 and body["model"]["prompt_version"] == "v1"
+    assert body["model"]["input_tokens"] == 3000 and body["model"]["prompt_version"] == PROMPT_VERSION
     assert model.call_count == 3  # one call per section, run concurrently
 
 
