@@ -60,8 +60,8 @@ _SQLITE = [
     f"""CREATE TRIGGER activity_links_copy AFTER INSERT ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
-    f"""CREATE TRIGGER activity_links_copy_guard AFTER UPDATE OF occurred_at, activity_type, owner_id, archived
-    ON activity_links BEGIN
+    f"""CREATE TRIGGER activity_links_copy_guard
+    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
     """CREATE TRIGGER activities_copy_to_links AFTER UPDATE OF occurred_at, type, owner_id, archived
@@ -82,5 +82,5 @@ def install_on_create(links: Table) -> None:
     """Create the triggers whenever ``create_all`` creates the links table (after activities)."""
     for dialect, statements in TRIGGERS.items():
         for sql in statements:
-            ddl: Any = DDL(sql).execute_if(dialect=dialect)
+            ddl: Any = DDL(sql).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
             event.listen(links, "after_create", ddl)

@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union, union_all
+from sqlalchemy import and_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import SimpleNamespace
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union
+from sqlalchemy import ColumnElement, and_, column, func, or_, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -28,8 +28,12 @@ Paths = Sequence[tuple[str, Sequence[str]]]  # (object type, ids) per kind of pa
 OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 COUNT_CAP = 1000  # activity_count counts up to here; beyond, the basis says "1,000+"
 
-link = m.ActivityLink
-
+# The links as a plain table: the same columns and types without the mapped table's foreign key,
+# which SQLAlchemy copies (with an event listener each) into every subquery column built on it; a
+# timeline builds a dozen such subqueries per read, and that copying cost more than the queries.
+link = table(
+    m.ActivityLink.__tablename__, *(column(c.name, c.type) for c in m.ActivityLink.__table__.columns)
+).c
 
 # The link's copied columns under the activity's names, so the one readable predicate
 # (``activity_readable``) compiles over the index instead of a second, hand-written one.
@@ -50,7 +54,10 @@ def _per_path(
 ) -> Any:
     """UNION of each path's first ``n`` candidates (activity id, time) in the order asked for.
     ``live`` is a condition on the activity row that the copy does not hold (a task's status)."""
-    order = (link.occurred_at.desc(), link.activity_id) if newest_first else (link.occurred_at, link.activity_id)
+    order = (
+        (link.occurred_at.desc(), link.activity_id) if newest_first else (link.occurred_at, link.activity_id)
+    )
+    readable = activity_readable(viewer, types, table=COPY, probe_owner=False)  # one element, every path
     parts = []
     for kind, targets in paths:
         for target in targets:
@@ -58,7 +65,7 @@ def _per_path(
                 link.portal_id == viewer.portal_id,
                 link.object_type == kind,
                 link.object_id == target,
-                activity_readable(viewer, types, table=COPY, probe_owner=False),
+                readable,
                 *where,
             )
             if live is not None:
@@ -78,22 +85,25 @@ async def _rows(
     *,
     newest_first: bool,
     n: int,
-) -> list[m.Activity]:
-    """The first ``n`` candidates, read from the live activity table and checked there again."""
+) -> tuple[list[m.Activity], int]:
+    """The first ``n`` candidates, read from the live activity table and checked there again, and
+    how many candidates there were (counted in the same statement, before the cut)."""
     if candidates is None or n <= 0:
-        return []
+        return [], 0
     c = candidates
     order = (c.c.t.desc(), c.c.aid) if newest_first else (c.c.t, c.c.aid)
-    chosen = select(c.c.aid).order_by(*order).limit(n).subquery("chosen")
+    total = func.count().over().label("total")
+    chosen = select(c.c.aid, total).order_by(*order).limit(n).subquery("chosen")
     a = m.Activity
     live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
     stmt = (
-        select(a)
+        select(a, chosen.c.total)
         .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
         .where(activity_readable(viewer, types), live)
         .order_by(*live_order)
     )
-    return list((await session.execute(stmt)).scalars().all())
+    got = (await session.execute(stmt)).all()
+    return [r[0] for r in got], (int(got[0][1]) if got else 0)
 
 
 @dataclass
@@ -109,35 +119,29 @@ class Timeline:
 async def read_timeline(
     session: AsyncSession, viewer: Viewer, paths: Paths, now: datetime, limit: int
 ) -> Timeline:
-    """The newest ``limit`` visible past activities, their count (capped), the next 20 visible
-    meetings and the first 50 visible open tasks, over the given paths."""
+    """The newest ``limit`` visible past activities, their count (up to ``COUNT_CAP``), the next 20
+    visible meetings and the first 50 visible open tasks, over the given paths.
+
+    The count is of the union of each path's newest ``cap`` visible links: that union holds ``cap``
+    or more exactly when the whole timeline does, and the newest ``limit`` are among them. It is
+    taken from the copy, which the triggers keep equal to the activities in the same statement
+    (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
     a = m.Activity
-    past_copy = [link.occurred_at <= now]
-    past_live = a.occurred_at <= now
-    rows = await _rows(
+    cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
+    candidates = _per_path(
+        viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now], newest_first=True, n=cap
+    )
+    first, count = await _rows(
         session,
         viewer,
-        _per_path(viewer, paths, m.TIMELINE_TYPES, past_copy, newest_first=True, n=limit),
+        candidates,
         m.TIMELINE_TYPES,
-        past_live,
+        a.occurred_at <= now,
         newest_first=True,
-        n=limit,
+        n=max(limit, 1),  # one row even at limit 0: the newest is the first of the list
     )
-    cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
-    count = await _count(session, viewer, paths, past_copy, past_live, cap)
-    newest = rows[0].occurred_at if rows else None
-    if newest is None and count:  # limit 0: the newest is still the first of the ordered list
-        first = await _rows(
-            session,
-            viewer,
-            _per_path(viewer, paths, m.TIMELINE_TYPES, past_copy, newest_first=True, n=1),
-            m.TIMELINE_TYPES,
-            past_live,
-            newest_first=True,
-            n=1,
-        )
-        newest = first[0].occurred_at if first else None
-    upcoming = await _rows(
+    newest = first[0].occurred_at if first else None
+    upcoming, _ = await _rows(
         session,
         viewer,
         _per_path(viewer, paths, ("meeting",), [link.occurred_at > now], newest_first=False, n=20),
@@ -147,7 +151,7 @@ async def read_timeline(
         n=20,
     )
     open_task = or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK))
-    tasks = await _rows(
+    tasks, _ = await _rows(
         session,
         viewer,
         _per_path(viewer, paths, ("task",), [], newest_first=False, n=50, live=open_task),
@@ -156,30 +160,4 @@ async def read_timeline(
         newest_first=False,
         n=50,
     )
-    return Timeline(rows, min(count, cap), count >= cap, newest, upcoming, tasks)
-
-
-async def _count(
-    session: AsyncSession,
-    viewer: Viewer,
-    paths: Paths,
-    past_copy: list[ColumnElement[bool]],
-    past_live: ColumnElement[bool],
-    cap: int,
-) -> int:
-    """Distinct visible past activities over all paths, counted up to ``cap``: at most ``cap`` per
-    path are read (a union of those holds ``cap`` or more exactly when the whole set does), and
-    each one counted is checked against the live activity row."""
-    c = _per_path(viewer, paths, m.TIMELINE_TYPES, past_copy, newest_first=True, n=cap)
-    if c is None:
-        return 0
-    a = m.Activity
-    counted = (
-        select(literal(1))
-        .select_from(c)
-        .join(a, and_(a.portal_id == viewer.portal_id, a.id == c.c.aid))
-        .where(activity_readable(viewer, m.TIMELINE_TYPES), past_live)
-        .limit(cap)
-        .subquery()
-    )
-    return int((await session.execute(select(func.count()).select_from(counted))).scalar() or 0)
+    return Timeline(first[:limit], min(count, cap), count >= cap, newest, upcoming, tasks)

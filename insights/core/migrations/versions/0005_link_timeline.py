@@ -54,8 +54,8 @@ _SQLITE = [
     f"""CREATE TRIGGER activity_links_copy AFTER INSERT ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
-    f"""CREATE TRIGGER activity_links_copy_guard AFTER UPDATE OF occurred_at, activity_type, owner_id, archived
-    ON activity_links BEGIN
+    f"""CREATE TRIGGER activity_links_copy_guard
+    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
     """CREATE TRIGGER activities_copy_to_links AFTER UPDATE OF occurred_at, type, owner_id, archived
@@ -97,7 +97,9 @@ def upgrade() -> None:
     dialect = bind.dialect.name
     inspector = sa.inspect(bind)
     if "occurred_at" not in {c["name"] for c in inspector.get_columns("activity_links")}:
-        op.add_column("activity_links", sa.Column("occurred_at", insights.crm.models.UTCDateTime(), nullable=True))
+        op.add_column(
+            "activity_links", sa.Column("occurred_at", insights.crm.models.UTCDateTime(), nullable=True)
+        )
         op.add_column("activity_links", sa.Column("activity_type", sa.String(length=8), nullable=True))
         op.add_column("activity_links", sa.Column("owner_id", sa.String(length=64), nullable=True))
         op.add_column("activity_links", sa.Column("archived", sa.Boolean(), nullable=True))
