@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, select, union_all
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -187,17 +187,14 @@ async def _paths_of(
     out: dict[str, list[str]] = {}
     if not ids:
         return out
-    per_path = [
-        select(link.activity_id, link.object_type, link.object_id).where(
-            link.portal_id == portal_id,
-            link.object_type == kind,
-            link.object_id.in_(targets),
-            link.activity_id.in_(ids),
-        )
-        for kind, targets in paths
-        if targets
+    visible = [
+        and_(link.object_type == kind, link.object_id.in_(targets)) for kind, targets in paths if targets
     ]
-    rows = (await session.execute(union_all(*per_path))).all()
+    # driven by the shown activities' own links (a few each), not by a busy path's thousands
+    stmt = select(link.activity_id, link.object_type, link.object_id).where(
+        link.portal_id == portal_id, link.activity_id.in_(ids), or_(*visible)
+    )
+    rows = (await session.execute(stmt)).all()
     for r in sorted(rows, key=lambda r: (r.object_type, r.object_id)):
         out.setdefault(r.activity_id, []).append(
             "deal" if r.object_type == "deal" else f"{r.object_type}:{r.object_id}"

@@ -17,7 +17,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, column, func, or_, select, table, union
+from sqlalchemy import ColumnElement, Select, and_, case, column, func, or_, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -42,23 +42,17 @@ COPY = SimpleNamespace(
 )
 
 
-def _per_path(
+def _path_reads(
     viewer: Viewer,
     paths: Paths,
     types: tuple[str, ...],
     where: Sequence[ColumnElement[bool]],
-    *,
-    newest_first: bool,
-    n: int,
     live: ColumnElement[bool] | None = None,
-) -> Any:
-    """UNION of each path's first ``n`` candidates (activity id, time) in the order asked for.
+) -> list[Select[Any]]:
+    """One read per path of its visible links (activity id, time), unordered and uncut.
     ``live`` is a condition on the activity row that the copy does not hold (a task's status)."""
-    order = (
-        (link.occurred_at.desc(), link.activity_id) if newest_first else (link.occurred_at, link.activity_id)
-    )
     readable = activity_readable(viewer, types, table=COPY, probe_owner=False)  # one element, every path
-    parts = []
+    reads = []
     for kind, targets in paths:
         for target in targets:
             q = select(link.activity_id.label("aid"), link.occurred_at.label("t")).where(
@@ -71,8 +65,19 @@ def _per_path(
             if live is not None:
                 a = m.Activity
                 q = q.join(a, and_(a.portal_id == link.portal_id, a.id == link.activity_id)).where(live)
-            sub = q.order_by(*order).limit(n).subquery()
-            parts.append(select(sub.c.aid, sub.c.t))
+            reads.append(q)
+    return reads
+
+
+def _first_of_each(reads: list[Select[Any]], *, newest_first: bool, n: int) -> Any:
+    """UNION of each path's first ``n`` in time order (ties by id), or None without a path."""
+    order = (
+        (link.occurred_at.desc(), link.activity_id) if newest_first else (link.occurred_at, link.activity_id)
+    )
+    parts = []
+    for q in reads:
+        sub = q.order_by(*order).limit(n).subquery()
+        parts.append(select(sub.c.aid, sub.c.t))
     return union(*parts).subquery("candidates") if parts else None
 
 
@@ -85,25 +90,36 @@ async def _rows(
     *,
     newest_first: bool,
     n: int,
-) -> tuple[list[m.Activity], int]:
-    """The first ``n`` candidates, read from the live activity table and checked there again, and
-    how many candidates there were (counted in the same statement, before the cut)."""
+) -> list[m.Activity]:
+    """The first ``n`` candidates, read from the live activity table and checked there again."""
     if candidates is None or n <= 0:
-        return [], 0
+        return []
     c = candidates
     order = (c.c.t.desc(), c.c.aid) if newest_first else (c.c.t, c.c.aid)
-    total = func.count().over().label("total")
-    chosen = select(c.c.aid, total).order_by(*order).limit(n).subquery("chosen")
+    chosen = select(c.c.aid).order_by(*order).limit(n).subquery("chosen")
     a = m.Activity
     live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
     stmt = (
-        select(a, chosen.c.total)
+        select(a)
         .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
         .where(activity_readable(viewer, types), live)
         .order_by(*live_order)
     )
-    got = (await session.execute(stmt)).all()
-    return [r[0] for r in got], (int(got[0][1]) if got else 0)
+    return list((await session.execute(stmt)).scalars().all())
+
+
+async def _count(session: AsyncSession, reads: list[Select[Any]], cap: int) -> int:
+    """Distinct activities over the paths, counted up to ``cap``. A path that alone holds ``cap``
+    settles it without merging anything (a busy deal's own path does); otherwise each path holds
+    fewer than ``cap`` and their union is counted whole."""
+    if not reads:
+        return 0
+    alone = [
+        select(func.count()).select_from(q.limit(cap).subquery()).scalar_subquery() >= cap for q in reads
+    ]
+    merged = select(func.count()).select_from(union(*reads).subquery()).scalar_subquery()
+    stmt = select(case((or_(*alone), cap), else_=merged))
+    return min(int((await session.execute(stmt)).scalar() or 0), cap)
 
 
 @dataclass
@@ -122,42 +138,42 @@ async def read_timeline(
     """The newest ``limit`` visible past activities, their count (up to ``COUNT_CAP``), the next 20
     visible meetings and the first 50 visible open tasks, over the given paths.
 
-    The count is of the union of each path's newest ``cap`` visible links: that union holds ``cap``
-    or more exactly when the whole timeline does, and the newest ``limit`` are among them. It is
-    taken from the copy, which the triggers keep equal to the activities in the same statement
-    (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
+    The count is taken from the copy, which the triggers keep equal to the activities in the same
+    statement (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
     a = m.Activity
     cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
-    candidates = _per_path(
-        viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now], newest_first=True, n=cap
-    )
-    first, count = await _rows(
+    past = _path_reads(viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now])
+    n = max(limit, 1)  # one row even at limit 0: the newest is the first of the list
+    first = await _rows(
         session,
         viewer,
-        candidates,
+        _first_of_each(past, newest_first=True, n=n),
         m.TIMELINE_TYPES,
         a.occurred_at <= now,
         newest_first=True,
-        n=max(limit, 1),  # one row even at limit 0: the newest is the first of the list
+        n=n,
     )
-    newest = first[0].occurred_at if first else None
-    upcoming, _ = await _rows(
+    count = await _count(session, past, cap)
+    upcoming = await _rows(
         session,
         viewer,
-        _per_path(viewer, paths, ("meeting",), [link.occurred_at > now], newest_first=False, n=20),
+        _first_of_each(
+            _path_reads(viewer, paths, ("meeting",), [link.occurred_at > now]), newest_first=False, n=20
+        ),
         ("meeting",),
         a.occurred_at > now,
         newest_first=False,
         n=20,
     )
     open_task = or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK))
-    tasks, _ = await _rows(
+    tasks = await _rows(
         session,
         viewer,
-        _per_path(viewer, paths, ("task",), [], newest_first=False, n=50, live=open_task),
+        _first_of_each(_path_reads(viewer, paths, ("task",), [], live=open_task), newest_first=False, n=50),
         ("task",),
         open_task,
         newest_first=False,
         n=50,
     )
-    return Timeline(first[:limit], min(count, cap), count >= cap, newest, upcoming, tasks)
+    newest = first[0].occurred_at if first else None
+    return Timeline(first[:limit], count, count >= cap, newest, upcoming, tasks)

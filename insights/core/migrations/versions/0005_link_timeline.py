@@ -111,8 +111,9 @@ def upgrade() -> None:
         op.execute(sql)
     if "ix_activity_links_timeline" not in {i["name"] for i in inspector.get_indexes("activity_links")}:
         op.create_index("ix_activity_links_timeline", "activity_links", INDEX_COLUMNS, unique=False)
-    if dialect == "postgresql":
-        op.execute("ANALYZE activity_links")
+    # statistics for the new index: without them SQLite takes it for the best one of every query
+    # on the links (it scanned the account's links by its portal prefix to find a few ids)
+    op.execute("ANALYZE activity_links")
 
 
 def _drop_triggers(dialect: str) -> None:
