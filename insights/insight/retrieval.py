@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -98,7 +98,7 @@ async def deal_context(
     rows, upcoming, tasks = timeline.rows, timeline.upcoming, timeline.tasks
 
     shown = list(rows) + list(upcoming) + list(tasks)
-    via = await _paths_of(session, p, [r.id for r in shown], paths)
+    via = timeline.via
     allowed = await _known_addresses(session, viewer, shown)
     owner_name = None
     if deal.owner_id:
@@ -177,29 +177,6 @@ async def _associated(
         .scalars()
         .all()
     )
-
-
-async def _paths_of(
-    session: AsyncSession, portal_id: str, ids: list[str], paths: list[tuple[str, list[str]]]
-) -> dict[str, list[str]]:
-    """How each shown activity reached the timeline, over the visible paths only."""
-    link = m.ActivityLink
-    out: dict[str, list[str]] = {}
-    if not ids:
-        return out
-    visible = [
-        and_(link.object_type == kind, link.object_id.in_(targets)) for kind, targets in paths if targets
-    ]
-    # driven by the shown activities' own links (a few each), not by a busy path's thousands
-    stmt = select(link.activity_id, link.object_type, link.object_id).where(
-        link.portal_id == portal_id, link.activity_id.in_(ids), or_(*visible)
-    )
-    rows = (await session.execute(stmt)).all()
-    for r in sorted(rows, key=lambda r: (r.object_type, r.object_id)):
-        out.setdefault(r.activity_id, []).append(
-            "deal" if r.object_type == "deal" else f"{r.object_type}:{r.object_id}"
-        )
-    return out
 
 
 async def _known_addresses(session: AsyncSession, viewer: Viewer, rows: list[m.Activity]) -> set[str]:

@@ -49,13 +49,18 @@ def _path_reads(
     where: Sequence[ColumnElement[bool]],
     live: ColumnElement[bool] | None = None,
 ) -> list[Select[Any]]:
-    """One read per path of its visible links (activity id, time), unordered and uncut.
+    """One read per path of its visible links (activity id, time, path), unordered and uncut.
     ``live`` is a condition on the activity row that the copy does not hold (a task's status)."""
     readable = activity_readable(viewer, types, table=COPY, probe_owner=False)  # one element, every path
     reads = []
     for kind, targets in paths:
         for target in targets:
-            q = select(link.activity_id.label("aid"), link.occurred_at.label("t")).where(
+            q = select(
+                link.activity_id.label("aid"),
+                link.occurred_at.label("t"),
+                link.object_type.label("kind"),
+                link.object_id.label("oid"),
+            ).where(
                 link.portal_id == viewer.portal_id,
                 link.object_type == kind,
                 link.object_id == target,
@@ -77,7 +82,7 @@ def _first_of_each(reads: list[Select[Any]], *, newest_first: bool, n: int) -> A
     parts = []
     for q in reads:
         sub = q.order_by(*order).limit(n).subquery()
-        parts.append(select(sub.c.aid, sub.c.t))
+        parts.append(select(sub.c.aid, sub.c.t, sub.c.kind, sub.c.oid))
     return union(*parts).subquery("candidates") if parts else None
 
 
@@ -87,25 +92,41 @@ async def _rows(
     candidates: Any,
     types: tuple[str, ...],
     live: ColumnElement[bool],
+    via: dict[str, list[str]],
     *,
     newest_first: bool,
     n: int,
 ) -> list[m.Activity]:
-    """The first ``n`` candidates, read from the live activity table and checked there again."""
+    """The first ``n`` candidates, read from the live activity table and checked there again; the
+    paths each one came by go to ``via``. Those are all its visible paths: an activity among the
+    first ``n`` of the whole timeline is among the first ``n`` of every path it is on."""
     if candidates is None or n <= 0:
         return []
     c = candidates
     order = (c.c.t.desc(), c.c.aid) if newest_first else (c.c.t, c.c.aid)
-    chosen = select(c.c.aid).order_by(*order).limit(n).subquery("chosen")
+    chosen = select(c.c.aid, c.c.t).distinct().order_by(*order).limit(n).subquery("chosen")
     a = m.Activity
     live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
     stmt = (
-        select(a)
+        select(a, c.c.kind, c.c.oid)
         .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
+        .join(c, c.c.aid == chosen.c.aid)
         .where(activity_readable(viewer, types), live)
         .order_by(*live_order)
     )
-    return list((await session.execute(stmt)).scalars().all())
+    rows: dict[str, m.Activity] = {}
+    for activity, kind, oid in (await session.execute(stmt)).all():
+        rows.setdefault(activity.id, activity)
+        via.setdefault(activity.id, []).append("deal" if kind == "deal" else f"{kind}:{oid}")
+    for aid in rows:
+        via[aid] = sorted(set(via[aid]), key=_path_order)
+    return list(rows.values())
+
+
+def _path_order(shown: str) -> tuple[str, str]:
+    """By (object type, object id), as the links are keyed."""
+    kind, _, oid = shown.partition(":")
+    return (kind, oid)
 
 
 async def _count(session: AsyncSession, reads: list[Select[Any]], cap: int) -> int:
@@ -117,7 +138,8 @@ async def _count(session: AsyncSession, reads: list[Select[Any]], cap: int) -> i
     alone = [
         select(func.count()).select_from(q.limit(cap).subquery()).scalar_subquery() >= cap for q in reads
     ]
-    merged = select(func.count()).select_from(union(*reads).subquery()).scalar_subquery()
+    ids = [q.with_only_columns(link.activity_id) for q in reads]  # an activity once, whatever its paths
+    merged = select(func.count()).select_from(union(*ids).subquery()).scalar_subquery()
     stmt = select(case((or_(*alone), cap), else_=merged))
     return min(int((await session.execute(stmt)).scalar() or 0), cap)
 
@@ -130,6 +152,7 @@ class Timeline:
     newest: datetime | None
     upcoming: list[m.Activity]
     tasks: list[m.Activity]
+    via: dict[str, list[str]]  # activity id → its visible paths ("deal", "contact:ID", …), sorted
 
 
 async def read_timeline(
@@ -141,6 +164,7 @@ async def read_timeline(
     The count is taken from the copy, which the triggers keep equal to the activities in the same
     statement (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
     a = m.Activity
+    via: dict[str, list[str]] = {}
     cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
     past = _path_reads(viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now])
     n = max(limit, 1)  # one row even at limit 0: the newest is the first of the list
@@ -150,6 +174,7 @@ async def read_timeline(
         _first_of_each(past, newest_first=True, n=n),
         m.TIMELINE_TYPES,
         a.occurred_at <= now,
+        via,
         newest_first=True,
         n=n,
     )
@@ -162,6 +187,7 @@ async def read_timeline(
         ),
         ("meeting",),
         a.occurred_at > now,
+        via,
         newest_first=False,
         n=20,
     )
@@ -172,8 +198,9 @@ async def read_timeline(
         _first_of_each(_path_reads(viewer, paths, ("task",), [], live=open_task), newest_first=False, n=50),
         ("task",),
         open_task,
+        via,
         newest_first=False,
         n=50,
     )
     newest = first[0].occurred_at if first else None
-    return Timeline(first[:limit], count, count >= cap, newest, upcoming, tasks)
+    return Timeline(first[:limit], count, count >= cap, newest, upcoming, tasks, via)
