@@ -350,6 +350,7 @@ class ActivityLink(Base):
     activity_type: Mapped[str | None] = mapped_column(String(8), nullable=True)
     owner_id: Mapped[str | None] = mapped_column(Id, nullable=True)
     archived: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    task_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (
         Index("ix_activity_links_activity", "portal_id", "activity_id"),
@@ -364,6 +365,7 @@ class ActivityLink(Base):
             "activity_type",
             "owner_id",
             "archived",
+            "task_status",
         ),
         ForeignKeyConstraint(
             ["portal_id", "activity_id"],

@@ -47,10 +47,8 @@ def _path_reads(
     paths: Paths,
     types: tuple[str, ...],
     where: Sequence[ColumnElement[bool]],
-    live: ColumnElement[bool] | None = None,
 ) -> list[Select[Any]]:
-    """One read per path of its visible links (activity id, time, path), unordered and uncut.
-    ``live`` is a condition on the activity row that the copy does not hold (a task's status)."""
+    """One read per path of its visible links (activity id, time, path), unordered and uncut."""
     readable = activity_readable(viewer, types, table=COPY, probe_owner=False)  # one element, every path
     reads = []
     for kind, targets in paths:
@@ -67,9 +65,6 @@ def _path_reads(
                 readable,
                 *where,
             )
-            if live is not None:
-                a = m.Activity
-                q = q.join(a, and_(a.portal_id == link.portal_id, a.id == link.activity_id)).where(live)
             reads.append(q)
     return reads
 
@@ -191,13 +186,18 @@ async def read_timeline(
         newest_first=False,
         n=20,
     )
-    open_task = or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK))
+
+    def is_open(status: Any) -> ColumnElement[bool]:
+        return or_(status.is_(None), status.in_(OPEN_TASK))
+
     tasks = await _rows(
         session,
         viewer,
-        _first_of_each(_path_reads(viewer, paths, ("task",), [], live=open_task), newest_first=False, n=50),
+        _first_of_each(
+            _path_reads(viewer, paths, ("task",), [is_open(link.task_status)]), newest_first=False, n=50
+        ),
         ("task",),
-        open_task,
+        is_open(a.task_status),
         via,
         newest_first=False,
         n=50,

@@ -1,6 +1,6 @@
-"""The activity's time, type, owner and archival on each of its links stay exactly the activity's,
-whoever writes: the importer (new links, upserts that move a time, change an owner, archive), an
-ORM row, a hand-written UPDATE of the activity, or one of the copy itself."""
+"""The activity's time, type, owner, archival and task status on each of its links stay exactly
+the activity's, whoever writes: the importer (new links, upserts that move a time, change an owner,
+archive), an ORM row, a hand-written UPDATE of the activity, or one of the copy itself."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ async def out_of_step(sm: async_sessionmaker[AsyncSession]) -> list[Any]:
     return [
         (lk.object_type, lk.object_id, lk.activity_id)
         for lk, act in rows
-        if (norm(lk.occurred_at), lk.activity_type, lk.owner_id, lk.archived)
-        != (norm(act.occurred_at), act.type, act.owner_id, act.archived)
+        if (norm(lk.occurred_at), lk.activity_type, lk.owner_id, lk.archived, lk.task_status)
+        != (norm(act.occurred_at), act.type, act.owner_id, act.archived, act.task_status)
     ]
 
 
@@ -67,7 +67,12 @@ async def test_orm_rows_and_hand_written_updates_keep_the_copy_in_step(sessionma
         await s.commit()
     assert await out_of_step(sessionmaker) == []
     async with sessionmaker() as s:
-        await s.execute(text("UPDATE activities SET owner_id = NULL, type = 'call' WHERE id = 'e1'"))
+        await s.execute(
+            text(
+                "UPDATE activities SET owner_id = NULL, type = 'task', task_status = 'WAITING'"
+                " WHERE id = 'e1'"
+            )
+        )
         await s.commit()
     assert await out_of_step(sessionmaker) == []
     async with sessionmaker() as s:  # the copy itself cannot be set to anything but the activity's

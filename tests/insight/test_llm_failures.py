@@ -130,9 +130,7 @@ async def test_malformed_twice_is_its_own_reason(llm, model) -> None:
 
 
 async def test_a_bug_in_our_own_parsing_propagates(llm, model) -> None:
-    model.side_effect = lambda request: httpx.Response(
-        200, json=completion(json.dumps({"summary": "fine"}))
-    )
+    model.side_effect = lambda request: httpx.Response(200, json=completion(json.dumps({"summary": "fine"})))
     with pytest.raises(KeyError, match="no-such-key"):
         await llm.complete_json(MESSAGES, BuggyAnswer, max_tokens=200)
     assert model.call_count == 1  # not retried as if the model had failed

@@ -1,4 +1,4 @@
-"""activity links carry their activity's time, type, owner and archival (kept by triggers, backfilled)
+"""activity links carry a copy of their activity's time, type, owner, archival and task status
 
 Revision ID: 0005
 Revises: 0004
@@ -24,8 +24,8 @@ depends_on = None
 _PG = [
     """CREATE OR REPLACE FUNCTION activity_links_copy() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    SELECT a.occurred_at, a.type, a.owner_id, a.archived
-      INTO NEW.occurred_at, NEW.activity_type, NEW.owner_id, NEW.archived
+    SELECT a.occurred_at, a.type, a.owner_id, a.archived, a.task_status
+      INTO NEW.occurred_at, NEW.activity_type, NEW.owner_id, NEW.archived, NEW.task_status
       FROM activities a WHERE a.portal_id = NEW.portal_id AND a.id = NEW.activity_id;
     RETURN NEW;
 END $$""",
@@ -34,18 +34,19 @@ END $$""",
     """CREATE OR REPLACE FUNCTION activities_copy_to_links() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE activity_links SET occurred_at = NEW.occurred_at, activity_type = NEW.type,
-           owner_id = NEW.owner_id, archived = NEW.archived
+           owner_id = NEW.owner_id, archived = NEW.archived, task_status = NEW.task_status
      WHERE portal_id = NEW.portal_id AND activity_id = NEW.id;
     RETURN NULL;
 END $$""",
     """CREATE TRIGGER activities_copy_to_links AFTER UPDATE ON activities FOR EACH ROW
     WHEN (OLD.occurred_at IS DISTINCT FROM NEW.occurred_at OR OLD.type IS DISTINCT FROM NEW.type
-          OR OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.archived IS DISTINCT FROM NEW.archived)
+          OR OLD.owner_id IS DISTINCT FROM NEW.owner_id OR OLD.archived IS DISTINCT FROM NEW.archived
+          OR OLD.task_status IS DISTINCT FROM NEW.task_status)
     EXECUTE FUNCTION activities_copy_to_links()""",
 ]
 
-_SQLITE_SET = """UPDATE activity_links SET (occurred_at, activity_type, owner_id, archived) =
-        (SELECT a.occurred_at, a.type, a.owner_id, a.archived FROM activities a
+_SQLITE_SET = """UPDATE activity_links SET (occurred_at, activity_type, owner_id, archived, task_status) =
+        (SELECT a.occurred_at, a.type, a.owner_id, a.archived, a.task_status FROM activities a
           WHERE a.portal_id = NEW.portal_id AND a.id = NEW.activity_id)
      WHERE portal_id = NEW.portal_id AND object_type = NEW.object_type AND object_id = NEW.object_id
        AND activity_id = NEW.activity_id;"""
@@ -55,16 +56,17 @@ _SQLITE = [
     {_SQLITE_SET}
 END""",
     f"""CREATE TRIGGER activity_links_copy_guard
-    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived ON activity_links BEGIN
+    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived, task_status ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
-    """CREATE TRIGGER activities_copy_to_links AFTER UPDATE OF occurred_at, type, owner_id, archived
-    ON activities
+    """CREATE TRIGGER activities_copy_to_links
+    AFTER UPDATE OF occurred_at, type, owner_id, archived, task_status ON activities
     WHEN OLD.occurred_at IS NOT NEW.occurred_at OR OLD.type IS NOT NEW.type
       OR OLD.owner_id IS NOT NEW.owner_id OR OLD.archived IS NOT NEW.archived
+      OR OLD.task_status IS NOT NEW.task_status
 BEGIN
     UPDATE activity_links SET occurred_at = NEW.occurred_at, activity_type = NEW.type,
-           owner_id = NEW.owner_id, archived = NEW.archived
+           owner_id = NEW.owner_id, archived = NEW.archived, task_status = NEW.task_status
      WHERE portal_id = NEW.portal_id AND activity_id = NEW.id;
 END""",
 ]
@@ -80,14 +82,15 @@ INDEX_COLUMNS = [
     "activity_type",
     "owner_id",
     "archived",
+    "task_status",
 ]
 
 BACKFILL = {
     "postgresql": """UPDATE activity_links l SET occurred_at = a.occurred_at, activity_type = a.type,
-           owner_id = a.owner_id, archived = a.archived
+           owner_id = a.owner_id, archived = a.archived, task_status = a.task_status
       FROM activities a WHERE a.portal_id = l.portal_id AND a.id = l.activity_id""",
-    "sqlite": """UPDATE activity_links SET (occurred_at, activity_type, owner_id, archived) =
-        (SELECT a.occurred_at, a.type, a.owner_id, a.archived FROM activities a
+    "sqlite": """UPDATE activity_links SET (occurred_at, activity_type, owner_id, archived, task_status) =
+        (SELECT a.occurred_at, a.type, a.owner_id, a.archived, a.task_status FROM activities a
           WHERE a.portal_id = activity_links.portal_id AND a.id = activity_links.activity_id)""",
 }
 
@@ -103,6 +106,7 @@ def upgrade() -> None:
         op.add_column("activity_links", sa.Column("activity_type", sa.String(length=8), nullable=True))
         op.add_column("activity_links", sa.Column("owner_id", sa.String(length=64), nullable=True))
         op.add_column("activity_links", sa.Column("archived", sa.Boolean(), nullable=True))
+        op.add_column("activity_links", sa.Column("task_status", sa.String(length=32), nullable=True))
     # (re)fill before the triggers exist, then let them keep it: a database made by create_all
     # already has them (and the same values), so they are dropped and made again
     _drop_triggers(dialect)
@@ -130,5 +134,5 @@ def downgrade() -> None:
         op.execute("DROP FUNCTION IF EXISTS activities_copy_to_links()")
     op.drop_index("ix_activity_links_timeline", table_name="activity_links")
     with op.batch_alter_table("activity_links", schema=None) as batch_op:
-        for column in ("archived", "owner_id", "activity_type", "occurred_at"):
+        for column in ("task_status", "archived", "owner_id", "activity_type", "occurred_at"):
             batch_op.drop_column(column)
