@@ -26,6 +26,7 @@ from insights.permissions.viewer import Viewer
 
 Paths = Sequence[tuple[str, Sequence[str]]]  # (object type, ids) per kind of path
 OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
+SEP = "\x1f"  # between the paths of one activity (no CRM id holds a unit separator)
 COUNT_CAP = 1000  # activity_count counts up to here; beyond, the basis says "1,000+"
 
 # The links as a plain table: the same columns and types without the mapped table's foreign key,
@@ -99,23 +100,24 @@ async def _rows(
         return []
     c = candidates
     order = (c.c.t.desc(), c.c.aid) if newest_first else (c.c.t, c.c.aid)
-    chosen = select(c.c.aid, c.c.t).distinct().order_by(*order).limit(n).subquery("chosen")
+    # the paths ride along aggregated (joining the candidates back made SQLite build a Bloom
+    # filter over every activity of the account)
+    paths = func.aggregate_strings(c.c.kind + ":" + c.c.oid, SEP).label("paths")
+    chosen = select(c.c.aid, paths).group_by(c.c.aid, c.c.t).order_by(*order).limit(n).subquery("chosen")
     a = m.Activity
     live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
     stmt = (
-        select(a, c.c.kind, c.c.oid)
+        select(a, chosen.c.paths)
         .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
-        .join(c, c.c.aid == chosen.c.aid)
         .where(activity_readable(viewer, types), live)
         .order_by(*live_order)
     )
-    rows: dict[str, m.Activity] = {}
-    for activity, kind, oid in (await session.execute(stmt)).all():
-        rows.setdefault(activity.id, activity)
-        via.setdefault(activity.id, []).append("deal" if kind == "deal" else f"{kind}:{oid}")
-    for aid in rows:
-        via[aid] = sorted(set(via[aid]), key=_path_order)
-    return list(rows.values())
+    rows = []
+    for activity, joined in (await session.execute(stmt)).all():
+        rows.append(activity)
+        shown = {"deal" if p.startswith("deal:") else p for p in joined.split(SEP)}
+        via[activity.id] = sorted(shown, key=_path_order)
+    return rows
 
 
 def _path_order(shown: str) -> tuple[str, str]:
