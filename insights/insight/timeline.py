@@ -11,13 +11,14 @@ de-duplicated, cut to ``n``, and only then joined to the live activity rows, whi
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, column, func, or_, select, table, union
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, column, func, or_, select, table, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -45,7 +46,7 @@ COPY = SimpleNamespace(
 
 def _path_reads(
     viewer: Viewer,
-    paths: Paths,
+    paths: Sequence[tuple[str, Sequence[Any]]],  # ids, or parameters standing for them
     types: tuple[str, ...],
     where: Sequence[ColumnElement[bool]],
 ) -> list[Select[Any]]:
@@ -82,22 +83,20 @@ def _first_of_each(reads: list[Select[Any]], *, newest_first: bool, n: int) -> A
     return union(*parts).subquery("candidates") if parts else None
 
 
-async def _rows(
-    session: AsyncSession,
+def _rows_statement(
     viewer: Viewer,
     candidates: Any,
     types: tuple[str, ...],
     live: ColumnElement[bool],
-    via: dict[str, list[str]],
     *,
     newest_first: bool,
     n: int,
-) -> list[m.Activity]:
-    """The first ``n`` candidates, read from the live activity table and checked there again; the
-    paths each one came by go to ``via``. Those are all its visible paths: an activity among the
-    first ``n`` of the whole timeline is among the first ``n`` of every path it is on."""
-    if candidates is None or n <= 0:
-        return []
+) -> Select[Any] | None:
+    """The first ``n`` candidates, read from the live activity table and checked there again,
+    each with the paths it came by. Those are all its visible paths: an activity among the first
+    ``n`` of the whole timeline is among the first ``n`` of every path it is on."""
+    if candidates is None:
+        return None
     c = candidates
     order = (c.c.t.desc(), c.c.aid) if newest_first else (c.c.t, c.c.aid)
     # the paths ride along aggregated (joining the candidates back made SQLite build a Bloom
@@ -106,14 +105,21 @@ async def _rows(
     chosen = select(c.c.aid, paths).group_by(c.c.aid, c.c.t).order_by(*order).limit(n).subquery("chosen")
     a = m.Activity
     live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
-    stmt = (
+    return (
         select(a, chosen.c.paths)
         .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
         .where(activity_readable(viewer, types), live)
         .order_by(*live_order)
     )
+
+
+async def _rows(
+    session: AsyncSession, stmt: Select[Any] | None, params: dict[str, Any], via: dict[str, list[str]]
+) -> list[m.Activity]:
+    if stmt is None:
+        return []
     rows = []
-    for activity, joined in (await session.execute(stmt)).all():
+    for activity, joined in (await session.execute(stmt, params)).all():
         rows.append(activity)
         shown = {"deal" if p.startswith("deal:") else p for p in joined.split(SEP)}
         via[activity.id] = sorted(shown, key=_path_order)
@@ -126,19 +132,18 @@ def _path_order(shown: str) -> tuple[str, str]:
     return (kind, oid)
 
 
-async def _count(session: AsyncSession, reads: list[Select[Any]], cap: int) -> int:
+def _count_statement(reads: list[Select[Any]], cap: int) -> Select[Any] | None:
     """Distinct activities over the paths, counted up to ``cap``. A path that alone holds ``cap``
     settles it without merging anything (a busy deal's own path does); otherwise each path holds
     fewer than ``cap`` and their union is counted whole."""
     if not reads:
-        return 0
+        return None
     alone = [
         select(func.count()).select_from(q.limit(cap).subquery()).scalar_subquery() >= cap for q in reads
     ]
     ids = [q.with_only_columns(link.activity_id) for q in reads]  # an activity once, whatever its paths
     merged = select(func.count()).select_from(union(*ids).subquery()).scalar_subquery()
-    stmt = select(case((or_(*alone), cap), else_=merged))
-    return min(int((await session.execute(stmt)).scalar() or 0), cap)
+    return select(case((or_(*alone), cap), else_=merged))
 
 
 @dataclass
@@ -152,6 +157,87 @@ class Timeline:
     via: dict[str, list[str]]  # activity id → its visible paths ("deal", "contact:ID", …), sorted
 
 
+@dataclass(frozen=True)
+class _Statements:
+    rows: Select[Any] | None
+    count: Select[Any] | None
+    upcoming: Select[Any] | None
+    tasks: Select[Any] | None
+
+
+def _viewer_key(viewer: Viewer) -> tuple[Any, ...]:
+    """Every field of the viewer that ``activity_readable`` reads: a statement built for one key
+    is the statement that would be built for any viewer with the same key."""
+    scopes = tuple(sorted(viewer.scopes.items()))
+    return (
+        viewer.portal_id,
+        viewer.user_id,
+        viewer.super_admin,
+        scopes,
+        viewer.unassigned,
+        viewer.team_user_ids,
+    )
+
+
+_BUILT: OrderedDict[tuple[Any, ...], _Statements] = OrderedDict()
+_BUILT_MAX = 512
+
+
+def _statements(viewer: Viewer, shape: tuple[tuple[str, int], ...], limit: int) -> _Statements:
+    """The four statements for this viewer, these many paths of each kind and this limit, with the
+    path ids and the clock as bound parameters. Building them (a dozen subqueries per read) cost
+    more than running them, so they are kept (the last ``_BUILT_MAX`` shapes)."""
+    key = (_viewer_key(viewer), shape, limit)
+    if (built := _BUILT.get(key)) is not None:
+        _BUILT.move_to_end(key)
+        return built
+    now = bindparam("now", type_=m.Activity.occurred_at.type)
+    paths: list[tuple[str, list[Any]]] = [
+        (kind, [bindparam(f"{kind}_{i}") for i in range(k)]) for kind, k in shape
+    ]
+    a = m.Activity
+    cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
+    n = max(limit, 1)  # one row even at limit 0: the newest is the first of the list
+    past = _path_reads(viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now])
+    meetings = _path_reads(viewer, paths, ("meeting",), [link.occurred_at > now])
+
+    def is_open(status: Any) -> ColumnElement[bool]:
+        return or_(status.is_(None), status.in_(OPEN_TASK))
+
+    tasks = _path_reads(viewer, paths, ("task",), [is_open(link.task_status)])
+    built = _Statements(
+        rows=_rows_statement(
+            viewer,
+            _first_of_each(past, newest_first=True, n=n),
+            m.TIMELINE_TYPES,
+            a.occurred_at <= now,
+            newest_first=True,
+            n=n,
+        ),
+        count=_count_statement(past, cap),
+        upcoming=_rows_statement(
+            viewer,
+            _first_of_each(meetings, newest_first=False, n=20),
+            ("meeting",),
+            a.occurred_at > now,
+            newest_first=False,
+            n=20,
+        ),
+        tasks=_rows_statement(
+            viewer,
+            _first_of_each(tasks, newest_first=False, n=50),
+            ("task",),
+            is_open(a.task_status),
+            newest_first=False,
+            n=50,
+        ),
+    )
+    _BUILT[key] = built
+    if len(_BUILT) > _BUILT_MAX:
+        _BUILT.popitem(last=False)
+    return built
+
+
 async def read_timeline(
     session: AsyncSession, viewer: Viewer, paths: Paths, now: datetime, limit: int
 ) -> Timeline:
@@ -160,49 +246,20 @@ async def read_timeline(
 
     The count is taken from the copy, which the triggers keep equal to the activities in the same
     statement (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
-    a = m.Activity
+    shape = tuple((kind, len(targets)) for kind, targets in paths if targets)
+    built = _statements(viewer, shape, limit)
+    params: dict[str, Any] = {"now": now}
+    for kind, targets in paths:
+        params.update({f"{kind}_{i}": target for i, target in enumerate(targets)})
     via: dict[str, list[str]] = {}
-    cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
-    past = _path_reads(viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now])
-    n = max(limit, 1)  # one row even at limit 0: the newest is the first of the list
-    first = await _rows(
-        session,
-        viewer,
-        _first_of_each(past, newest_first=True, n=n),
-        m.TIMELINE_TYPES,
-        a.occurred_at <= now,
-        via,
-        newest_first=True,
-        n=n,
-    )
-    count = await _count(session, past, cap)
-    upcoming = await _rows(
-        session,
-        viewer,
-        _first_of_each(
-            _path_reads(viewer, paths, ("meeting",), [link.occurred_at > now]), newest_first=False, n=20
-        ),
-        ("meeting",),
-        a.occurred_at > now,
-        via,
-        newest_first=False,
-        n=20,
-    )
-
-    def is_open(status: Any) -> ColumnElement[bool]:
-        return or_(status.is_(None), status.in_(OPEN_TASK))
-
-    tasks = await _rows(
-        session,
-        viewer,
-        _first_of_each(
-            _path_reads(viewer, paths, ("task",), [is_open(link.task_status)]), newest_first=False, n=50
-        ),
-        ("task",),
-        is_open(a.task_status),
-        via,
-        newest_first=False,
-        n=50,
-    )
+    first = await _rows(session, built.rows, params, via)
+    count = 0
+    if built.count is not None:
+        count = min(
+            int((await session.execute(built.count, params)).scalar() or 0), max(COUNT_CAP, limit + 1)
+        )
+    upcoming = await _rows(session, built.upcoming, params, via)
+    tasks = await _rows(session, built.tasks, params, via)
     newest = first[0].occurred_at if first else None
+    cap = max(COUNT_CAP, limit + 1)
     return Timeline(first[:limit], count, count >= cap, newest, upcoming, tasks, via)

@@ -115,3 +115,35 @@ async def test_the_count_under_the_cap_is_exact_even_when_the_limit_is_smaller(s
         few = await deal_context(s, "9001", viewer, now=NOW, limit=0)
     assert few is not None and few.activities == []
     assert (few.activity_count, few.truncated, few.newest_activity_at) == (30, True, seen["102"][0][0])
+
+
+def two_path_doc() -> dict[str, Any]:
+    """No path alone reaches the cap, their union does: 600 notes on the deal; 600 emails of Ana's
+    on the contact, 200 of them on the deal too; 150 of Ben's on both paths."""
+    doc, _ = busy_doc()
+    doc["notes"] = doc["notes"][:600]
+    emails = []
+    for i in range(750):
+        owner, both = ("101", i < 200) if i < 600 else ("102", True)
+        at = NOW - timedelta(days=2, minutes=i)
+        where = {"contacts": {"results": [{"id": "51"}]}}
+        if both:
+            where["deals"] = {"results": [{"id": "9001"}]}
+        emails.append(
+            {
+                "id": f"m{i:03}",
+                "properties": {"hs_timestamp": _iso(at), "hubspot_owner_id": owner, "hs_email_subject": "hi"},
+                "associations": where,
+            }
+        )
+    doc["emails"] = [doc["emails"][0], *emails]
+    return doc
+
+
+async def test_the_paths_are_merged_before_counting_when_none_alone_reaches_the_cap(sessionmaker) -> None:
+    await run(sessionmaker, two_path_doc())
+    ana = await view(sessionmaker, "101")  # 600 notes + 600 emails + e1 + n1, no path over 801
+    assert (ana.activity_count, ana.activity_count_capped) == (COUNT_CAP, True)
+    ben = await view(sessionmaker, "102")  # 150 emails, each on two paths: counted once
+    assert (ben.activity_count, ben.activity_count_capped, ben.truncated) == (150, False, True)
+    assert all(a.via == ["contact:51", "deal"] for a in ben.activities)
