@@ -106,7 +106,8 @@ function render(insight) {
     $("goals").append(el("li", insight.status === "ai" ? "No goals stated in the activities." : "Available with AI insights.", "hint"));
   }
   const b = insight.basis;
-  $("basis").textContent = `Based on ${b.activity_count} activities you can see` +
+  const counted = b.activity_count.toLocaleString("en-US") + (b.activity_count_capped ? "+" : "");
+  $("basis").textContent = `Based on ${counted} activities you can see` +
     (b.newest_activity_at ? `, newest ${new Date(b.newest_activity_at).toLocaleDateString()}` : "") +
     (b.truncated ? " (newest 100 used)" : "") + (insight.model.name ? ` · ${insight.model.name}, prompt ${insight.model.prompt_version}` : "");
   $("feedback-form").hidden = true;

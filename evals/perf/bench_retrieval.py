@@ -4,7 +4,10 @@
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/scale insights import /tmp/scale.jsonl
     python -m evals.perf.bench_retrieval --database-url postgresql://postgres@127.0.0.1:5432/scale
 
-Prints p50/p95/p99 per viewer role and the plan of the timeline query for the busiest deal.
+Prints p50/p95/p99 per viewer role (wall clock, and this process's CPU per call: on shared cores the
+wall clock moves with the other processes' load, the CPU much less; with SQLite the CPU includes
+the database's own work, with PostgreSQL only the client's) and the plan of the timeline query for
+the busiest deal.
 """
 
 from __future__ import annotations
@@ -59,22 +62,27 @@ async def main(url: str, account: str, samples: int, seed: int) -> None:
         f"({busiest[1]:,} direct activity links)"
     )
     everything: list[float] = []
+    cpu_all: list[float] = []
     for role, ids in roles.items():
         if not ids:
             continue
-        times, visible = [], 0
+        times, cpu, visible = [], [], 0
         async with sm() as s:
             viewers = {u: await load_viewer(s, account, u) for u in ids}
             for i in range(samples):
                 viewer = viewers[rnd.choice(ids)]
                 deal = busiest[0] if i % 20 == 0 else rnd.choice(deals)
-                started = time.perf_counter()
+                started, used = time.perf_counter(), time.process_time()
                 ctx = await deal_context(s, deal, viewer)
                 times.append((time.perf_counter() - started) * 1000)
+                cpu.append((time.process_time() - used) * 1000)
                 visible += ctx is not None
         everything += times
+        cpu_all += cpu
         show(f"deal_context ms, {role}", {**percentiles(times), "visible": visible})
+        show(f"  cpu ms, {role}", percentiles(cpu))
     show("deal_context ms, all viewers", percentiles(everything))
+    show("  cpu ms, all viewers", percentiles(cpu_all))
     await explain(sm, engine.dialect.name, account, busiest[0], roles)
     await engine.dispose()
 

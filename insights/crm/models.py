@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from insights.core.db import Base
+from insights.crm.link_copy import install_on_create
 
 # Object types that carry a view scope (permissions.md).
 RECORD_TYPES = ("deal", "contact", "company", "lead")
@@ -352,15 +353,38 @@ class ActivityLink(Base):
     object_type: Mapped[str] = mapped_column(String(8), primary_key=True)
     object_id: Mapped[str] = mapped_column(Id, primary_key=True)
     activity_id: Mapped[str] = mapped_column(Id, primary_key=True)
+    # The activity's own values, copied by triggers (insights/crm/link_copy.py): never written by
+    # code. They choose and order a path's timeline candidates; what is shown is checked live.
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    activity_type: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    owner_id: Mapped[str | None] = mapped_column(Id, nullable=True)
+    archived: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    task_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
 
     __table_args__ = (
         Index("ix_activity_links_activity", "portal_id", "activity_id"),
+        # one path's timeline, newest first, with what visibility needs read from the index itself
+        Index(
+            "ix_activity_links_timeline",
+            "portal_id",
+            "object_type",
+            "object_id",
+            "occurred_at",
+            "activity_id",
+            "activity_type",
+            "owner_id",
+            "archived",
+            "task_status",
+        ),
         ForeignKeyConstraint(
             ["portal_id", "activity_id"],
             ["activities.portal_id", "activities.id"],
             ondelete="CASCADE",
         ),
     )
+
+
+install_on_create(ActivityLink.__table__)  # type: ignore[arg-type]
 
 
 class ActivityAddress(Base):

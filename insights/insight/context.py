@@ -99,7 +99,8 @@ class DealContext(BaseModel):
     activities: list[ActivityItem] = Field(default_factory=list)  # ≤100, newest first
     upcoming_meetings: list[ActivityItem] = Field(default_factory=list)  # future, visible
     open_tasks: list[ActivityItem] = Field(default_factory=list)  # not completed, visible
-    activity_count: int = 0  # all visible timeline activities (may exceed len(activities))
+    activity_count: int = 0  # visible timeline activities (may exceed len(activities)), up to 1,000
+    activity_count_capped: bool = False  # there are at least activity_count ("1,000+")
     newest_activity_at: datetime | None = None
     truncated: bool = False  # more visible activities than the 100 kept
     fingerprint: str = ""  # hash of exactly what is visible (ids + update times)

@@ -3,8 +3,9 @@
 Every read here starts from the viewer's readable statements (``permissions.readable``): the deal by its deal
 scope or sharing; contacts and companies by their own scopes; activities by their type's scope AND
 by a path to the deal (the deal itself or a visible contact or company). The last 100 are taken
-after filtering, ordered by (time desc, id) so SQLite and PostgreSQL agree on ties. Nothing is read
-unfiltered and dropped in Python.
+after filtering, ordered by (time desc, id) so SQLite and PostgreSQL agree on ties, path by path in
+index order (``insight.timeline``); the count stops at 1,000. Nothing is read unfiltered and
+dropped in Python.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, union, union_all
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -28,13 +29,13 @@ from insights.insight.context import (
     PropertyChange,
     StageInfo,
 )
-from insights.permissions.readable import activity_readable, deal_readable, record_readable
+from insights.insight.timeline import read_timeline
+from insights.permissions.readable import deal_readable, record_readable
 from insights.permissions.viewer import Viewer
 
 TIMELINE_LIMIT = 100
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 REDACTED = "[hidden address]"
-OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 
 
 async def deal_context(
@@ -92,70 +93,12 @@ async def deal_context(
     contact_ids = [c.id for c in contacts]
     company_ids = [c.id for c in companies]
 
-    a = m.Activity
-    # Drive the query from the deal's links (few) rather than from the account's activities (many).
-    link = m.ActivityLink
-    # One index range per path (deal, visible contacts, visible companies), de-duplicated by UNION.
     paths = [("deal", [deal_id]), ("contact", contact_ids), ("company", company_ids)]
-    per_path = [
-        select(link.activity_id.label("aid")).where(
-            link.portal_id == p, link.object_type == kind, link.object_id.in_(targets)
-        )
-        for kind, targets in paths
-        if targets
-    ]
-    # MATERIALIZED: SQLite would otherwise flatten a one-path timeline and scan the time index.
-    timeline = union(*per_path).cte("timeline").prefix_with("MATERIALIZED")
-
-    def on_timeline(*cols: Any) -> Any:
-        return (
-            select(*cols)
-            .select_from(timeline)
-            .join(a, and_(a.portal_id == p, a.id == timeline.c.aid))
-            .where(a.archived.is_(False))
-        )
-
-    past = and_(
-        activity_readable(viewer, m.TIMELINE_TYPES), func.coalesce(a.occurred_at, a.occurred_at) <= now
-    )
-    rows = (
-        (await session.execute(on_timeline(a).where(past).order_by(a.occurred_at.desc(), a.id).limit(limit)))
-        .scalars()
-        .all()
-    )
-    count, newest = (
-        await session.execute(on_timeline(func.count(), func.max(a.occurred_at)).where(past))
-    ).one()
-    upcoming = (
-        (
-            await session.execute(
-                on_timeline(a)
-                .where(activity_readable(viewer, ("meeting",)), a.occurred_at > now)
-                .order_by(a.occurred_at, a.id)
-                .limit(20)
-            )
-        )
-        .scalars()
-        .all()
-    )
-    tasks = (
-        (
-            await session.execute(
-                on_timeline(a)
-                .where(
-                    activity_readable(viewer, ("task",)),
-                    or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
-                )
-                .order_by(a.occurred_at, a.id)
-                .limit(50)
-            )
-        )
-        .scalars()
-        .all()
-    )
+    timeline = await read_timeline(session, viewer, paths, now, limit)
+    rows, upcoming, tasks = timeline.rows, timeline.upcoming, timeline.tasks
 
     shown = list(rows) + list(upcoming) + list(tasks)
-    via = await _paths_of(session, p, [r.id for r in shown], paths)
+    via = timeline.via
     allowed = await _known_addresses(session, viewer, shown)
     owner_name = None
     if deal.owner_id:
@@ -207,9 +150,10 @@ async def deal_context(
         activities=items,
         upcoming_meetings=[_item(r, via, allowed) for r in upcoming],
         open_tasks=[_item(r, via, allowed) for r in tasks],
-        activity_count=int(count or 0),
-        newest_activity_at=newest,
-        truncated=int(count or 0) > len(items),
+        activity_count=timeline.count,
+        activity_count_capped=timeline.capped,
+        newest_activity_at=timeline.newest,
+        truncated=timeline.count > len(items),
     )
     ctx.fingerprint = fingerprint(ctx)
     return ctx
@@ -233,32 +177,6 @@ async def _associated(
         .scalars()
         .all()
     )
-
-
-async def _paths_of(
-    session: AsyncSession, portal_id: str, ids: list[str], paths: list[tuple[str, list[str]]]
-) -> dict[str, list[str]]:
-    """How each shown activity reached the timeline, over the visible paths only."""
-    link = m.ActivityLink
-    out: dict[str, list[str]] = {}
-    if not ids:
-        return out
-    per_path = [
-        select(link.activity_id, link.object_type, link.object_id).where(
-            link.portal_id == portal_id,
-            link.object_type == kind,
-            link.object_id.in_(targets),
-            link.activity_id.in_(ids),
-        )
-        for kind, targets in paths
-        if targets
-    ]
-    rows = (await session.execute(union_all(*per_path))).all()
-    for r in sorted(rows, key=lambda r: (r.object_type, r.object_id)):
-        out.setdefault(r.activity_id, []).append(
-            "deal" if r.object_type == "deal" else f"{r.object_type}:{r.object_id}"
-        )
-    return out
 
 
 async def _known_addresses(session: AsyncSession, viewer: Viewer, rows: list[m.Activity]) -> set[str]:

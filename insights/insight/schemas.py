@@ -77,7 +77,8 @@ class BuyerGoal(BaseModel):
 
 
 class Basis(BaseModel):
-    activity_count: int = 0
+    activity_count: int = 0  # the visible activities, counted up to 1,000
+    activity_count_capped: bool = False  # true: at least activity_count ("1,000+")
     newest_activity_at: datetime | None = None
     truncated: bool = False
 

@@ -95,7 +95,10 @@ def recent_items(ctx: DealContext) -> list[RecentItem]:
 def basis_of(ctx: DealContext) -> Basis:
     """What the viewer's current view counts: the basis of every answer built or served from it."""
     return Basis(
-        activity_count=ctx.activity_count, newest_activity_at=ctx.newest_activity_at, truncated=ctx.truncated
+        activity_count=ctx.activity_count,
+        activity_count_capped=ctx.activity_count_capped,
+        newest_activity_at=ctx.newest_activity_at,
+        truncated=ctx.truncated,
     )
 
 

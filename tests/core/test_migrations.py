@@ -18,6 +18,7 @@ from insights.core.config import Settings
 from insights.core.db import Base, make_engine
 from insights.core.migrate import alembic_config, upgrade
 from insights.core.schema import drop_schema
+from insights.crm.link_copy import TRIGGERS
 from insights.insight.retrieval import EMAIL_RE
 
 HEAD = "0006"
@@ -144,3 +145,94 @@ async def test_upgrade_from_0004_makes_the_follows_meeting_index_partial(setting
     assert version == HEAD
     assert "follows_meeting_id IS NOT NULL" in partial.replace("(", "").replace(")", "")
     assert [r[0] for r in follows] == ["a1"]
+
+
+async def test_upgrade_from_0004_fills_the_links_timeline_copy_and_keeps_it(
+    settings: Settings, engine
+) -> None:
+    """Links stored before 0005 get their activity's time, type, owner and archival; afterwards the
+    triggers keep them in step with a changed activity and fill a new link."""
+    fresh = await _empty(settings, engine)
+
+    def to_0004(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0004")
+
+    acts = sa.table(
+        "activities", *map(sa.column, ("portal_id", "id", "type", "owner_id", "occurred_at", "archived"))
+    )
+    links = sa.table(
+        "activity_links", *map(sa.column, ("portal_id", "object_type", "object_id", "activity_id"))
+    )
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    async with fresh.begin() as conn:
+        await conn.run_sync(to_0004)
+        await conn.execute(
+            acts.insert(),
+            [
+                {
+                    "portal_id": "p",
+                    "id": "a1",
+                    "type": "note",
+                    "owner_id": "u1",
+                    "occurred_at": when,
+                    "archived": False,
+                },
+                {
+                    "portal_id": "p",
+                    "id": "a2",
+                    "type": "email",
+                    "owner_id": None,
+                    "occurred_at": when,
+                    "archived": True,
+                },
+            ],
+        )
+        await conn.execute(
+            links.insert(),
+            [
+                {"portal_id": "p", "object_type": "deal", "object_id": "d1", "activity_id": "a1"},
+                {"portal_id": "p", "object_type": "contact", "object_id": "c1", "activity_id": "a1"},
+                {"portal_id": "p", "object_type": "deal", "object_id": "d1", "activity_id": "a2"},
+            ],
+        )
+    await upgrade(fresh)
+    query = text(
+        "SELECT object_type, activity_id, activity_type, owner_id, archived, occurred_at FROM activity_links "
+        "ORDER BY activity_id, object_type"
+    )
+
+    async def copied() -> list[tuple]:
+        async with fresh.connect() as conn:
+            return [
+                (r[0], r[1], r[2], r[3], bool(r[4]), str(r[5])[:10])
+                for r in (await conn.execute(query)).all()
+            ]
+
+    assert await copied() == [
+        ("contact", "a1", "note", "u1", False, "2026-11-01"),
+        ("deal", "a1", "note", "u1", False, "2026-11-01"),
+        ("deal", "a2", "email", None, True, "2026-11-01"),
+    ]
+    async with fresh.begin() as conn:  # the triggers 0005 installed: a changed activity, a new link
+        await conn.execute(
+            acts.update()
+            .where(acts.c.id == "a1")
+            .values(owner_id="u2", occurred_at=datetime(2026, 11, 3, tzinfo=UTC))
+        )
+        await conn.execute(
+            links.insert().values(portal_id="p", object_type="company", object_id="k1", activity_id="a2")
+        )
+    assert await copied() == [
+        ("contact", "a1", "note", "u2", False, "2026-11-03"),
+        ("deal", "a1", "note", "u2", False, "2026-11-03"),
+        ("company", "a2", "email", None, True, "2026-11-01"),
+        ("deal", "a2", "email", None, True, "2026-11-01"),
+    ]
+    await fresh.dispose()
+
+
+def test_the_migration_installs_the_triggers_the_models_create() -> None:
+    migration = importlib.import_module("insights.core.migrations.versions.0005_link_timeline")
+    assert migration.TRIGGERS == TRIGGERS

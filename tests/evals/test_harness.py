@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import yaml
 from sqlalchemy import true
 from typer.testing import CliRunner
 
-import insights.insight.retrieval
+import insights.insight.timeline
 from evals.harness import compare, run_suite
 from evals.report import write_reports
 from insights.cli import app
@@ -76,7 +77,9 @@ async def test_leak_metric_reports_an_injected_permission_bug(tmp_path: Path, mo
     clean = await run_suite(folder, "record")
     assert clean.metrics["leaks"] == 0
     # the bug: activity scopes ignored, so Ben's timeline includes Ana's budget-cut email
-    monkeypatch.setattr(insights.insight.retrieval, "activity_readable", lambda viewer, types: true())
+    # (the timeline's statements are built from the predicate once per viewer: drop those built before)
+    monkeypatch.setattr(insights.insight.timeline, "activity_readable", lambda viewer, types, **_: true())
+    monkeypatch.setattr(insights.insight.timeline, "_BUILT", OrderedDict())
     leaky = await run_suite(folder, "record")
     assert leaky.metrics["leaks"] > 0 and not leaky.cases[0].passed
     assert any(f.startswith("leak:") for f in leaky.cases[0].failures)

@@ -1,7 +1,7 @@
 """activities: the follows-meeting index holds only the tasks that follow a meeting (partial)
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 01:00:00
 
 Rule 7 (follow up on your meeting) looks each meeting's follow-up tasks up by this index. With
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,265 @@
+"""A deal's timeline as one viewer sees it, read path by path in index order.
+
+A path is the deal itself or one of its visible contacts or companies. Each path is one range of
+``ix_activity_links_timeline`` (the link with its activity's time, type, owner and archival, copied
+by triggers: ``insights.crm.link_copy``), read in time order and filtered by the viewer's activity
+scopes inside the index, so it stops after ``n`` visible ones however large the path is. The newest
+``n`` over all paths are among the newest ``n`` of each path: the per-path candidates are merged,
+de-duplicated, cut to ``n``, and only then joined to the live activity rows, which are checked again
+(``activity_readable``) before anything is returned. The copy chooses and orders; it never shows.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, case, column, func, or_, select, table, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from insights.crm import models as m
+from insights.permissions.readable import activity_readable
+from insights.permissions.viewer import Viewer
+
+Paths = Sequence[tuple[str, Sequence[str]]]  # (object type, ids) per kind of path
+OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
+SEP = "\x1f"  # between the paths of one activity (no CRM id holds a unit separator)
+COUNT_CAP = 1000  # activity_count counts up to here; beyond, the basis says "1,000+"
+
+# The links as a plain table: the same columns and types without the mapped table's foreign key,
+# which SQLAlchemy copies (with an event listener each) into every subquery column built on it; a
+# timeline builds a dozen such subqueries per read, and that copying cost more than the queries.
+link = table(
+    m.ActivityLink.__tablename__, *(column(c.name, c.type) for c in m.ActivityLink.__table__.columns)
+).c
+
+# The link's copied columns under the activity's names, so the one readable predicate
+# (``activity_readable``) compiles over the index instead of a second, hand-written one.
+COPY = SimpleNamespace(
+    portal_id=link.portal_id, archived=link.archived, type=link.activity_type, owner_id=link.owner_id
+)
+
+
+def _path_reads(
+    viewer: Viewer,
+    paths: Sequence[tuple[str, Sequence[Any]]],  # ids, or parameters standing for them
+    types: tuple[str, ...],
+    where: Sequence[ColumnElement[bool]],
+) -> list[Select[Any]]:
+    """One read per path of its visible links (activity id, time, path), unordered and uncut."""
+    readable = activity_readable(viewer, types, table=COPY, probe_owner=False)  # one element, every path
+    reads = []
+    for kind, targets in paths:
+        for target in targets:
+            q = select(
+                link.activity_id.label("aid"),
+                link.occurred_at.label("t"),
+                link.object_type.label("kind"),
+                link.object_id.label("oid"),
+            ).where(
+                link.portal_id == viewer.portal_id,
+                link.object_type == kind,
+                link.object_id == target,
+                readable,
+                *where,
+            )
+            reads.append(q)
+    return reads
+
+
+def _first_of_each(reads: list[Select[Any]], *, newest_first: bool, n: int) -> Any:
+    """UNION of each path's first ``n`` in time order (ties by id), or None without a path."""
+    order = (
+        (link.occurred_at.desc(), link.activity_id) if newest_first else (link.occurred_at, link.activity_id)
+    )
+    parts = []
+    for q in reads:
+        sub = q.order_by(*order).limit(n).subquery()
+        parts.append(select(sub.c.aid, sub.c.t, sub.c.kind, sub.c.oid))
+    return union(*parts).subquery("candidates") if parts else None
+
+
+def _rows_statement(
+    viewer: Viewer,
+    candidates: Any,
+    types: tuple[str, ...],
+    live: ColumnElement[bool],
+    *,
+    newest_first: bool,
+    n: int,
+) -> Select[Any] | None:
+    """The first ``n`` candidates, read from the live activity table and checked there again,
+    each with the paths it came by. Those are all its visible paths: an activity among the first
+    ``n`` of the whole timeline is among the first ``n`` of every path it is on."""
+    if candidates is None:
+        return None
+    c = candidates
+    order = (c.c.t.desc(), c.c.aid) if newest_first else (c.c.t, c.c.aid)
+    # the paths ride along aggregated (joining the candidates back made SQLite build a Bloom
+    # filter over every activity of the account)
+    paths = func.aggregate_strings(c.c.kind + ":" + c.c.oid, SEP).label("paths")
+    chosen = select(c.c.aid, paths).group_by(c.c.aid, c.c.t).order_by(*order).limit(n).subquery("chosen")
+    a = m.Activity
+    live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
+    return (
+        select(a, chosen.c.paths)
+        .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
+        .where(activity_readable(viewer, types), live)
+        .order_by(*live_order)
+    )
+
+
+async def _rows(
+    session: AsyncSession, stmt: Select[Any] | None, params: dict[str, Any], via: dict[str, list[str]]
+) -> list[m.Activity]:
+    if stmt is None:
+        return []
+    rows = []
+    for activity, joined in (await session.execute(stmt, params)).all():
+        rows.append(activity)
+        shown = {"deal" if p.startswith("deal:") else p for p in joined.split(SEP)}
+        via[activity.id] = sorted(shown, key=_path_order)
+    return rows
+
+
+def _path_order(shown: str) -> tuple[str, str]:
+    """By (object type, object id), as the links are keyed."""
+    kind, _, oid = shown.partition(":")
+    return (kind, oid)
+
+
+def _count_statement(reads: list[Select[Any]], cap: int) -> Select[Any] | None:
+    """Distinct activities over the paths, counted up to ``cap``. A path that alone holds ``cap``
+    settles it without merging anything (a busy deal's own path does); otherwise each path holds
+    fewer than ``cap`` and their union is counted whole."""
+    if not reads:
+        return None
+    alone = [
+        select(func.count()).select_from(q.limit(cap).subquery()).scalar_subquery() >= cap for q in reads
+    ]
+    ids = [q.with_only_columns(link.activity_id) for q in reads]  # an activity once, whatever its paths
+    merged = select(func.count()).select_from(union(*ids).subquery()).scalar_subquery()
+    return select(case((or_(*alone), cap), else_=merged))
+
+
+@dataclass
+class Timeline:
+    rows: list[m.Activity]
+    count: int  # visible past activities, exact up to ``cap``
+    capped: bool  # there are at least ``cap`` (the count says "cap+")
+    newest: datetime | None
+    upcoming: list[m.Activity]
+    tasks: list[m.Activity]
+    via: dict[str, list[str]]  # activity id → its visible paths ("deal", "contact:ID", …), sorted
+
+
+@dataclass(frozen=True)
+class _Statements:
+    rows: Select[Any] | None
+    count: Select[Any] | None
+    upcoming: Select[Any] | None
+    tasks: Select[Any] | None
+
+
+def _viewer_key(viewer: Viewer) -> tuple[Any, ...]:
+    """Every field of the viewer that ``activity_readable`` reads: a statement built for one key
+    is the statement that would be built for any viewer with the same key."""
+    scopes = tuple(sorted(viewer.scopes.items()))
+    return (
+        viewer.portal_id,
+        viewer.user_id,
+        viewer.super_admin,
+        scopes,
+        viewer.unassigned,
+        viewer.team_user_ids,
+    )
+
+
+_BUILT: OrderedDict[tuple[Any, ...], _Statements] = OrderedDict()
+_BUILT_MAX = 512
+
+
+def _statements(viewer: Viewer, shape: tuple[tuple[str, int], ...], limit: int) -> _Statements:
+    """The four statements for this viewer, these many paths of each kind and this limit, with the
+    path ids and the clock as bound parameters. Building them (a dozen subqueries per read) cost
+    more than running them, so they are kept (the last ``_BUILT_MAX`` shapes)."""
+    key = (_viewer_key(viewer), shape, limit)
+    if (built := _BUILT.get(key)) is not None:
+        _BUILT.move_to_end(key)
+        return built
+    now = bindparam("now", type_=m.Activity.occurred_at.type)
+    paths: list[tuple[str, list[Any]]] = [
+        (kind, [bindparam(f"{kind}_{i}") for i in range(k)]) for kind, k in shape
+    ]
+    a = m.Activity
+    cap = max(COUNT_CAP, limit + 1)  # above the limit, so "truncated" stays exact
+    n = max(limit, 1)  # one row even at limit 0: the newest is the first of the list
+    past = _path_reads(viewer, paths, m.TIMELINE_TYPES, [link.occurred_at <= now])
+    meetings = _path_reads(viewer, paths, ("meeting",), [link.occurred_at > now])
+
+    def is_open(status: Any) -> ColumnElement[bool]:
+        return or_(status.is_(None), status.in_(OPEN_TASK))
+
+    tasks = _path_reads(viewer, paths, ("task",), [is_open(link.task_status)])
+    built = _Statements(
+        rows=_rows_statement(
+            viewer,
+            _first_of_each(past, newest_first=True, n=n),
+            m.TIMELINE_TYPES,
+            a.occurred_at <= now,
+            newest_first=True,
+            n=n,
+        ),
+        count=_count_statement(past, cap),
+        upcoming=_rows_statement(
+            viewer,
+            _first_of_each(meetings, newest_first=False, n=20),
+            ("meeting",),
+            a.occurred_at > now,
+            newest_first=False,
+            n=20,
+        ),
+        tasks=_rows_statement(
+            viewer,
+            _first_of_each(tasks, newest_first=False, n=50),
+            ("task",),
+            is_open(a.task_status),
+            newest_first=False,
+            n=50,
+        ),
+    )
+    _BUILT[key] = built
+    if len(_BUILT) > _BUILT_MAX:
+        _BUILT.popitem(last=False)
+    return built
+
+
+async def read_timeline(
+    session: AsyncSession, viewer: Viewer, paths: Paths, now: datetime, limit: int
+) -> Timeline:
+    """The newest ``limit`` visible past activities, their count (up to ``COUNT_CAP``), the next 20
+    visible meetings and the first 50 visible open tasks, over the given paths.
+
+    The count is taken from the copy, which the triggers keep equal to the activities in the same
+    statement (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
+    shape = tuple((kind, len(targets)) for kind, targets in paths if targets)
+    built = _statements(viewer, shape, limit)
+    params: dict[str, Any] = {"now": now}
+    for kind, targets in paths:
+        params.update({f"{kind}_{i}": target for i, target in enumerate(targets)})
+    via: dict[str, list[str]] = {}
+    first = await _rows(session, built.rows, params, via)
+    count = 0
+    if built.count is not None:
+        count = min(
+            int((await session.execute(built.count, params)).scalar() or 0), max(COUNT_CAP, limit + 1)
+        )
+    upcoming = await _rows(session, built.upcoming, params, via)
+    tasks = await _rows(session, built.tasks, params, via)
+    newest = first[0].occurred_at if first else None
+    cap = max(COUNT_CAP, limit + 1)
+    return Timeline(first[:limit], count, count >= cap, newest, upcoming, tasks, via)
