@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from api.deps import SessionDep
 from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_responses
+from api.hotpath import CachedInsightFastPath
 from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
 from api.routers import account_settings, crm_import, deals, guided_actions, health, insights
@@ -24,6 +25,7 @@ from insights.core.config import Settings, get_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
 from insights.core.readonly import open_readonly
+from insights.core.tokens import TokenVerifier
 from insights.insight.cache import make_cache
 from insights.insight.hit import HitPath
 from insights.insight.llm import LLM, quiet_prompt_loggers
@@ -73,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.insights = InsightService(settings, make_cache(settings.redis_url))
     app.state.refresh_limiter = SlidingWindow(settings.refresh_per_minute)
     app.state.viewers = ViewerCache()
+    app.state.tokens = TokenVerifier(settings.token_key)
     app.state.hits = None  # set by the lifespan
     app.state.jobs = None
     if settings.jobs != "off":  # background rebuilds; the service asks the queue what is pending
@@ -80,7 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.jobs = service.rebuilds = Jobs(settings, cache=service.cache, clock=lambda: service.clock())
     install_error_handlers(app)
 
-    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CachedInsightFastPath)  # the cached insight read, before routing (hotpath.py)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost
 
     # Every /v1 answer other than success is a documented Problem (problem+json).
     for module in (deals, account_settings, crm_import):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,13 +18,6 @@ async def get_settings_dep(request: Request) -> Settings:  # async: a sync one c
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request; the request owns the commit (services never commit)."""
-    async with request_session(request) as session:
-        yield session
-
-
-@asynccontextmanager
-async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """``get_session`` for a route that opens its session only when it needs one."""
     async with request.app.state.sessionmaker() as session:
         try:
             yield session

@@ -6,15 +6,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import PlainTextResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.auth import ClaimsDep, ViewerDep, current_viewer
-from api.deps import SessionDep, request_session
+from api.deps import SessionDep
 from api.errors import NotFound, TooManyRequests
-from insights.core.tokens import TokenClaims
 from insights.insight.context import ActivityItem
 from insights.insight.feedback import FeedbackIn, FeedbackOut, give_feedback
-from insights.insight.hit import HitPath
 from insights.insight.render import render
 from insights.insight.retrieval import deal_context
 from insights.insight.schemas import Insight
@@ -36,45 +33,20 @@ ServiceDep = Annotated[InsightService, Depends(get_service)]
 async def deal_insights(
     deal_id: str,
     claims: ClaimsDep,
+    session: SessionDep,
     service: ServiceDep,
     request: Request,
     refresh: bool = False,
 ) -> Response:
     """The viewer's insight on the deal (cached; ``refresh=true`` rebuilds, rate-limited per user)."""
     viewers: ViewerCache = request.app.state.viewers
-    guess = None if claims.user_id is None else viewers.latest(claims.portal_id, claims.user_id)
-    hits: HitPath | None = request.app.state.hits
-    # the hit without a session: the same one statement confirms the guessed viewer's permissions
-    # version and the deal's readability; anything else (a miss, a stale guess) takes the path below
-    if (
-        not refresh
-        and guess is not None
-        and hits is not None
-        and (hit := await hits.cached_json(deal_id, guess)) is not None
-    ):
-        return Response(hit, media_type="application/json")
-    async with request_session(request) as session:
-        body = await _insight_json(deal_id, claims, session, service, request, refresh, guess)
-    if body is None:
-        raise NotFound()
-    # the JSON of an Insight (response_model documents it): a hit is the cache's text, byte for byte
-    return Response(body, media_type="application/json")
-
-
-async def _insight_json(
-    deal_id: str,
-    claims: TokenClaims,
-    session: AsyncSession,
-    service: InsightService,
-    request: Request,
-    refresh: bool,
-    guess: Viewer | None,
-) -> str | None:
     if refresh:
         viewer = await current_viewer(claims, session, request)
         if not request.app.state.refresh_limiter.allow(f"{viewer.portal_id}:{viewer.user_id}"):
             raise TooManyRequests("Too many rebuilds; try again in a minute.", headers={"Retry-After": "60"})
-        guess = viewer
+        guess: Viewer | None = viewer
+    else:
+        guess = None if claims.user_id is None else viewers.latest(claims.portal_id, claims.user_id)
     # A hit costs one statement: the viewer last resolved for this user is tried first, and the
     # statement that checks the deal is readable for it also confirms its permissions version
     # (STALE otherwise: resolved again from the database, as every other route resolves it).
@@ -87,7 +59,10 @@ async def _insight_json(
             break
         guess = None
     assert body is not STALE  # the last attempt does not confirm
-    return body
+    if body is None:
+        raise NotFound()
+    # the JSON of an Insight (response_model documents it): a hit is the cache's text, byte for byte
+    return Response(body, media_type="application/json")
 
 
 @router.get(
