@@ -16,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from api.deps import SessionDep
 from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_responses
+from api.hotpath import CachedInsightFastPath
 from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
 from api.routers import account_settings, crm_import, deals, guided_actions, health, insights
@@ -23,7 +24,10 @@ from insights.core import metrics
 from insights.core.config import Settings, get_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
+from insights.core.readonly import open_readonly
+from insights.core.tokens import TokenVerifier
 from insights.insight.cache import make_cache
+from insights.insight.hit import HitPath
 from insights.insight.llm import LLM, quiet_prompt_loggers
 from insights.insight.service import InsightService
 from insights.jobs import Jobs
@@ -46,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await upgrade(engine)  # Alembic: create or upgrade the schema
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        reader = await open_readonly(engine)  # the cached read's one statement, without a session
+        app.state.hits = None if reader is None else HitPath(app.state.insights, reader)
         if settings.model:
             LLM.warm_up()  # litellm's import costs seconds: pay it at start, not on a request
         consumer = start_consumer(app.state.jobs) if app.state.jobs and settings.jobs_in_process else None
@@ -55,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if consumer is not None:
                 await asyncio.to_thread(stop_consumer, consumer)
                 app.state.jobs.close()
+            if reader is not None:
+                await reader.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -67,13 +75,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.insights = InsightService(settings, make_cache(settings.redis_url))
     app.state.refresh_limiter = SlidingWindow(settings.refresh_per_minute)
     app.state.viewers = ViewerCache()
+    app.state.tokens = TokenVerifier(settings.token_key)
+    app.state.hits = None  # set by the lifespan
     app.state.jobs = None
     if settings.jobs != "off":  # background rebuilds; the service asks the queue what is pending
         service = app.state.insights
         app.state.jobs = service.rebuilds = Jobs(settings, cache=service.cache, clock=lambda: service.clock())
     install_error_handlers(app)
 
-    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CachedInsightFastPath)  # the cached insight read, before routing (hotpath.py)
+    app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost
 
     # Every /v1 answer other than success is a documented Problem (problem+json).
     for module in (deals, account_settings, crm_import):

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import SessionDep, SettingsDep
+from api.deps import SessionDep
 from api.errors import Unauthorized
-from insights.core.tokens import InvalidToken, TokenClaims, verify_token
+from insights.core.tokens import InvalidToken, TokenClaims, TokenVerifier
 from insights.permissions import Viewer
 from insights.permissions.viewer import ViewerCache
 
@@ -18,12 +18,13 @@ bearer = HTTPBearer(auto_error=False, description="A signed token: `insights tok
 
 
 async def bearer_claims(  # async: an HMAC check is microseconds, a thread-pool hop is not
-    settings: SettingsDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> TokenClaims:
     if credentials is None or not credentials.credentials.strip():
         raise Unauthorized()
+    tokens: TokenVerifier = request.app.state.tokens  # app.state is untyped: set by create_app
     try:
-        return verify_token(settings, credentials.credentials.strip())
+        return tokens.verify(credentials.credentials.strip())
     except InvalidToken:
         raise Unauthorized() from None
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 
+from prometheus_client import Counter as CounterChild
+from prometheus_client import Histogram as HistogramChild
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import BodyTooLarge, problem
@@ -18,6 +20,8 @@ class ServiceMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # the labelled children, looked up once: ``labels()`` takes a lock and builds a key per call
+        self._children: dict[tuple[str, str, str], tuple[CounterChild, HistogramChild]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,8 +56,13 @@ class ServiceMiddleware:
                 await self.app(scope, capped_receive, recording_send)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            metrics.REQUESTS.labels(scope["method"], route, str(status)).inc()
-            metrics.LATENCY.labels(route).observe(time.perf_counter() - started)
+            key = (scope["method"], route, str(status))
+            if (children := self._children.get(key)) is None:
+                children = metrics.REQUESTS.labels(*key), metrics.LATENCY.labels(route)
+                if len(self._children) < 10_000:  # methods come from clients: keep the memo bounded
+                    self._children[key] = children
+            children[0].inc()
+            children[1].observe(time.perf_counter() - started)
 
 
 def _declared_length(scope: Scope) -> int:

@@ -148,6 +148,11 @@ class InsightService:
         self.rebuilds: Rebuilds | None = None  # the job queue, when background rebuilds run
         self._statements: dict[int, tuple[Viewer, Select[int, int, int | None, str | None]]] = {}
 
+    @property
+    def known_deployment(self) -> str | None:
+        """The deployment id once read (None before this process's first read through a session)."""
+        return self._deployment
+
     async def deployment(self, session: AsyncSession) -> str:
         """This database's deployment id (read once per process): the namespace of every cache
         key, so deployments sharing one Redis never see each other's entries."""

@@ -99,3 +99,49 @@ async def test_two_redis_caches_on_one_url_share_entries(redis_cache: RedisCache
     finally:
         await redis_cache.client.delete(f"insights:{key}")
         await other.client.aclose()
+
+
+async def test_a_miss_is_never_remembered_an_entry_set_elsewhere_is_seen_at_once(
+    redis_cache: RedisCache,
+) -> None:
+    key = f"test-{uuid.uuid4().hex}"
+    other = RedisCache(REDIS_TEST_URL)  # another API process
+    try:
+        assert await redis_cache.get(key) is None
+        await other.set(key, "built elsewhere")
+        assert await redis_cache.get(key) == "built elsewhere"
+    finally:
+        await redis_cache.client.delete(f"insights:{key}")
+        await other.client.aclose()
+
+
+async def test_an_entry_read_a_moment_ago_is_answered_without_a_round_trip_for_near_s(
+    redis_cache: RedisCache,
+) -> None:
+    key = f"test-{uuid.uuid4().hex}"
+    reader = RedisCache(REDIS_TEST_URL, near_s=0.3)
+    try:
+        await redis_cache.set(key, "first")
+        assert await reader.get(key) == "first"
+        await redis_cache.set(key, "rebuilt")  # refresh=true on another process, same key
+        await redis_cache.client.delete(f"insights:{key}")  # and gone from Redis meanwhile
+        assert await reader.get(key) == "first"  # remembered: no round trip
+        await asyncio.sleep(0.35)
+        assert await reader.get(key) is None  # asked Redis again
+    finally:
+        await redis_cache.client.delete(f"insights:{key}")
+        await reader.client.aclose()
+
+
+async def test_the_remembered_entries_are_bounded(redis_cache: RedisCache) -> None:
+    keys = [f"test-{uuid.uuid4().hex}" for _ in range(5)]
+    small = RedisCache(REDIS_TEST_URL, near_entries=3)
+    try:
+        for k in keys:
+            await small.set(k, k)
+        assert len(small.near) <= 3
+        assert [await small.get(k) for k in keys] == keys  # whatever was dropped is read again
+    finally:
+        for k in keys:
+            await redis_cache.client.delete(f"insights:{k}")
+        await small.client.aclose()
