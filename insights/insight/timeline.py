@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -166,16 +166,11 @@ class _Statements:
 
 
 def _viewer_key(viewer: Viewer) -> tuple[Any, ...]:
-    """Every field of the viewer that ``activity_readable`` reads: a statement built for one key
-    is the statement that would be built for any viewer with the same key."""
-    scopes = tuple(sorted(viewer.scopes.items()))
-    return (
-        viewer.portal_id,
-        viewer.user_id,
-        viewer.super_admin,
-        scopes,
-        viewer.unassigned,
-        viewer.team_user_ids,
+    """Every field of the viewer, not only those ``activity_readable`` reads today: a predicate
+    that starts reading another one can never be handed a statement built for a different viewer."""
+    return tuple(
+        tuple(sorted(v.items())) if isinstance(v, dict) else v
+        for v in (getattr(viewer, f.name) for f in fields(viewer))
     )
 
 
