@@ -11,8 +11,8 @@ from api.auth import ViewerDep
 from api.deps import SessionDep
 from api.errors import Forbidden, NotFound
 from insights.crm.models import Account
+from insights.insight.ask import LANGUAGES
 from insights.insight.risks import RiskThresholds
-from insights.insight.service import LANGUAGES
 
 router = APIRouter(prefix="/v1", tags=["settings"])
 

@@ -36,11 +36,12 @@ from insights.core.tokens import mint_token  # noqa: E402
 from insights.crm.demo import demo_accounts  # noqa: E402
 from insights.crm.importer import import_records  # noqa: E402
 from insights.crm.reader import iter_document  # noqa: E402
+from insights.insight.ask import build_messages  # noqa: E402
 from insights.insight.budget import count_tokens, naive_prompt, pack  # noqa: E402
 from insights.insight.context import DealContext  # noqa: E402
 from insights.insight.prompts import SECTIONS, load_prompts  # noqa: E402
 from insights.insight.retrieval import deal_context  # noqa: E402
-from insights.insight.service import InsightService, build_messages  # noqa: E402
+from insights.insight.service import InsightService  # noqa: E402
 from insights.permissions import load_viewer  # noqa: E402
 from insights.permissions.viewer import Viewer  # noqa: E402
 

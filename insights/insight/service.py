@@ -9,7 +9,6 @@ reaches the caller: the insight degrades to data only and says why.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -18,7 +17,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import Enum
 
-from pydantic import BaseModel
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,47 +24,25 @@ from insights.core import metrics
 from insights.core.config import CallMode, Settings
 from insights.core.deployment import deployment_id
 from insights.crm.models import Account, Deal
-from insights.insight.answers import (
-    ANSWER_TOKENS,
-    SCHEMAS,
-    CombinedAnswer,
-    GoalsAnswer,
-    ModelSections,
-    RisksAnswer,
-    check_citations,
-)
-from insights.insight.budget import context_window
+from insights.insight.ask import basis_of, name_sources, recent_items, with_model
 from insights.insight.cache import InsightCache, MemoryCache
-from insights.insight.context import ActivityItem, DealContext
+from insights.insight.context import DealContext
 from insights.insight.freshness import Rebuilds, parts_of, previous_if_grown, record_parts
-from insights.insight.llm import LLM, ModelUnavailable, Usage
-from insights.insight.prompts import SECTIONS, PromptSet, load_prompts
+from insights.insight.llm import LLM
+from insights.insight.prompts import load_prompts
 from insights.insight.retrieval import deal_context
 from insights.insight.risks import RiskThresholds, rule_risks
 from insights.insight.schemas import (
-    Basis,
     Insight,
     ModelInfo,
     RecentActivity,
-    RecentItem,
 )
 from insights.insight.store import StoredInsight, find_by_input, record_view, to_response
-from insights.insight.tokens import ModelTokens, fit
+from insights.insight.tokens import ModelTokens
 from insights.permissions.readable import deal_readable
 from insights.permissions.viewer import Viewer
 
 log = logging.getLogger("insights.insight.service")
-LANGUAGES = {
-    "en": "English",
-    "fr": "French",
-    "de": "German",
-    "es": "Spanish",
-    "it": "Italian",
-    "pl": "Polish",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "ja": "Japanese",
-}
 
 
 class Stale(Enum):
@@ -76,61 +52,6 @@ class Stale(Enum):
 
 
 STALE = Stale.VIEWER
-
-
-def _title(a: ActivityItem) -> str:
-    if a.title:
-        return a.title
-    text = (a.body or "").strip().split("\n", 1)[0]
-    return (text[:77] + "…") if len(text) > 80 else (text or a.type.capitalize())
-
-
-def recent_items(ctx: DealContext) -> list[RecentItem]:
-    return [
-        RecentItem(activity_id=a.id, type=a.type, occurred_at=a.occurred_at, title=_title(a))
-        for a in ctx.recent(5)
-    ]
-
-
-def basis_of(ctx: DealContext) -> Basis:
-    """What the viewer's current view counts: the basis of every answer built or served from it."""
-    return Basis(
-        activity_count=ctx.activity_count,
-        activity_count_capped=ctx.activity_count_capped,
-        newest_activity_at=ctx.newest_activity_at,
-        truncated=ctx.truncated,
-    )
-
-
-def name_sources(insight: Insight, ctx: DealContext) -> Insight:
-    """Each risk's and goal's cited activities named like recent items (type, date, title), from the
-    viewer's own context: a citation outside it was already dropped, so nothing new is revealed."""
-    known = {a.id: a for a in ctx.activities}
-
-    def named(ids: list[str]) -> list[RecentItem]:
-        return [
-            RecentItem(activity_id=a.id, type=a.type, occurred_at=a.occurred_at, title=_title(a))
-            for i in ids
-            if (a := known.get(i)) is not None
-        ]
-
-    return insight.model_copy(
-        update={
-            "risks": [r.model_copy(update={"sources": named(r.activity_ids)}) for r in insight.risks],
-            "buyer_goals": [
-                g.model_copy(update={"sources": named(g.activity_ids)}) for g in insight.buyer_goals
-            ],
-        }
-    )
-
-
-def build_messages(prompts: PromptSet, language: str, context_text: str, task: str) -> list[dict[str, str]]:
-    """System rules, then the (shared, cacheable) context prefix, then the section's task last."""
-    system = prompts.system.format(language_name=LANGUAGES.get(language, language))
-    return [
-        {"role": "system", "content": system},
-        {"role": "user", "content": f"{context_text}\n\n---\n{task}"},
-    ]
 
 
 class InsightService:
@@ -369,8 +290,11 @@ class InsightService:
                 await record_view(session, viewer.portal_id, existing.id, viewer.user_id, now)
                 return to_response(existing, cached=False)
         if insight.reason is None:
-            assert self.llm is not None
-            insight = await self._with_model(ctx, insight, account.insight_language or "en")
+            assert self.llm is not None and self.tokens is not None
+            language = account.insight_language or "en"
+            insight = await with_model(
+                self.llm, self.tokens, self.settings, self.prompts, self.mode, ctx, insight, language
+            )
         insight = name_sources(insight, ctx)
         stored = await self._store(session, viewer, insight, input_hash, now, ctx.fingerprint)
         record_parts(session, viewer.portal_id, stored.insight_id, account.settings_version, parts_of(ctx))
@@ -410,99 +334,6 @@ class InsightService:
         base = Insight(insight_id="", deal_id=deal_id, status="data_only", generated_at=now)
         building = name_sources(self._data_only(base, ctx, account), ctx)
         return building.model_copy(update={"freshness": "building"})
-
-    async def _with_model(self, ctx: DealContext, insight: Insight, language: str) -> Insight:
-        assert self.llm is not None
-        llm = self.llm  # narrowed once: ask() below closes over it
-        assert self.tokens is not None
-        window = context_window(self.llm.model, self.settings.model_context_tokens)
-        recent_ids = ", ".join(a.id for a in ctx.recent(5))
-        cap = self.settings.model_max_output_tokens
-        calls = (
-            [(self.prompts.combined, CombinedAnswer)]
-            if self.mode == "combined"
-            else [(self.prompts.sections[s], SCHEMAS[s]) for s in SECTIONS]
-        )
-        system = build_messages(self.prompts, language, "", "")[0]["content"]
-        longest = max((task.format(recent_ids=recent_ids) for task, _ in calls), key=len)
-        answer_tokens = max(min(cap, ANSWER_TOKENS[schema]) for _, schema in calls)
-        packed = await fit(
-            ctx, [system, "\n\n---\n" + longest], window, answer_tokens, self.tokens, self.prompts.packing
-        )
-        if packed is None:  # never send a prompt that leaves no room for its answer
-            return insight.model_copy(update={"reason": "model_unavailable"})
-        usage = Usage()
-        out = ModelSections()
-
-        async def ask(task: str, schema: type[BaseModel]) -> BaseModel | None:
-            messages = build_messages(self.prompts, language, packed.text, task.format(recent_ids=recent_ids))
-            try:
-                answer, used = await llm.complete_json(
-                    messages, schema, max_tokens=min(cap, ANSWER_TOKENS[schema])
-                )
-            except ModelUnavailable:
-                metrics.MODEL_CALLS.labels("failed").inc()
-                out.failed += 1
-                return None
-            metrics.MODEL_CALLS.labels("ok").inc()
-            usage.add(used)
-            return answer
-
-        if self.mode == "combined":
-            combined = await ask(self.prompts.combined, CombinedAnswer)
-            answers: dict[str, BaseModel] = {}
-            if isinstance(combined, CombinedAnswer):
-                answers = {
-                    "recent_activity": combined.recent_activity,
-                    "risks": RisksAnswer(risks=combined.risks),
-                    "buyer_goals": GoalsAnswer(goals=combined.buyer_goals),
-                }
-            expected = 1
-        else:
-            results = await asyncio.gather(*(ask(self.prompts.sections[s], SCHEMAS[s]) for s in SECTIONS))
-            answers = {s: r for s, r in zip(SECTIONS, results, strict=True) if r is not None}
-            expected = len(SECTIONS)
-        check_citations(answers, set(packed.activity_ids), out)
-        metrics.TOKENS.labels("input").inc(usage.input_tokens)
-        metrics.TOKENS.labels("output").inc(usage.output_tokens)
-        for why, n in out.dropped_reasons.items():
-            metrics.DROPPED.labels(why).inc(n)
-        model = ModelInfo(
-            name=self.llm.model,
-            prompt_version=self.prompts.version,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cost_usd=round(usage.cost_usd, 6),
-            dropped_statements=out.dropped,
-            dropped_reasons=dict(sorted(out.dropped_reasons.items())),
-        )
-        basis = insight.basis.model_copy(update={"truncated": insight.basis.truncated or packed.truncated})
-        if out.failed == expected:
-            return insight.model_copy(update={"reason": "model_unavailable", "model": model, "basis": basis})
-        log.info(
-            "insight built: deal=%s activities=%d tokens=%d/%d kept=%d dropped=%d %s",
-            ctx.deal.id,
-            len(packed.activity_ids),
-            usage.input_tokens,
-            usage.output_tokens,
-            out.kept,
-            out.dropped,
-            dict(out.dropped_reasons),
-        )
-        if out.kept == 0:  # the model answered, yet nothing it said survived the citation check
-            return insight.model_copy(
-                update={"reason": "no_valid_statements", "model": model, "basis": basis}
-            )
-        return insight.model_copy(
-            update={
-                "status": "ai",
-                "model": model,
-                "basis": basis,
-                "recent_activity": insight.recent_activity.model_copy(update={"summary": out.summary}),
-                "risks": insight.risks + (out.risks or []),
-                "buyer_goals": out.goals or [],
-            }
-        )
 
     async def _store(
         self,

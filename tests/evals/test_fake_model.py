@@ -11,8 +11,8 @@ from pydantic import BaseModel
 
 from evals.fake_model import URL, respond, scripted, section_of
 from insights.insight.answers import SCHEMAS, CombinedAnswer
+from insights.insight.ask import build_messages
 from insights.insight.prompts import SECTIONS, load_prompts, versions
-from insights.insight.service import build_messages
 
 CONTEXT = (
     "Deal: Acme renewal (id 9001)\n\nActivities (newest first):\n\n"

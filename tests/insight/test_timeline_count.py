@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from insights.insight.ask import basis_of
 from insights.insight.retrieval import deal_context
-from insights.insight.service import basis_of
 from insights.insight.timeline import COUNT_CAP
 from insights.permissions import load_viewer
 from tests.crm.helpers import run, small_doc
