@@ -41,6 +41,7 @@ from insights.permissions.viewer import Viewer
 Paths = Sequence[tuple[str, Sequence[str]]]  # (object type, ids) per kind of path
 OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 SEP = "\x1f"  # between the paths of one activity (no CRM id holds a unit separator)
+PAD = 4  # path ids of a kind are passed in groups of this many (``read_timeline``)
 COUNT_CAP = 1000  # activity_count counts up to here; beyond, the basis says "1,000+"
 # the activity columns a timeline item is made of (``retrieval._item``, ``_known_addresses``)
 SHOWN = (
@@ -262,10 +263,18 @@ async def read_timeline(
 
     The count is taken from the copy, which the triggers keep equal to the activities in the same
     statement (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
-    shape = tuple((kind, len(targets)) for kind, targets in paths if targets)
+    # a contact's or company's paths padded to a multiple of PAD with an id no link has (no CRM id
+    # holds a unit separator): fewer shapes, so a viewer's statements are built once for most
+    # deals; a pad's range of the index is empty, it adds no row, count or path
+    padded = [
+        (kind, [*targets, *[SEP] * (0 if kind == "deal" else -len(targets) % PAD)])
+        for kind, targets in paths
+        if targets
+    ]
+    shape = tuple((kind, len(targets)) for kind, targets in padded)
     built = _statements(viewer, shape, limit)
     params: dict[str, Any] = {"now": now}
-    for kind, targets in paths:
+    for kind, targets in padded:
         params.update({f"{kind}_{i}": target for i, target in enumerate(targets)})
     via: dict[str, list[str]] = {}
     first = await _rows(session, built.rows, params, via)
