@@ -28,7 +28,7 @@ from insights.insight.retrieval import deal_context
 from insights.permissions import load_viewer
 
 
-async def main(url: str, account: str, samples: int, seed: int) -> None:
+async def main(url: str, account: str, samples: int, seed: int, slowest: int = 0, repeat: int = 5) -> None:
     engine = make_engine(async_database_url(url))
     sm = make_sessionmaker(engine)
     rnd = random.Random(seed)
@@ -63,6 +63,7 @@ async def main(url: str, account: str, samples: int, seed: int) -> None:
     )
     everything: list[float] = []
     cpu_all: list[float] = []
+    sampled: list[tuple[float, str, str, str]] = []  # (cpu ms, role, user, deal)
     for role, ids in roles.items():
         if not ids:
             continue
@@ -70,21 +71,49 @@ async def main(url: str, account: str, samples: int, seed: int) -> None:
         async with sm() as s:
             viewers = {u: await load_viewer(s, account, u) for u in ids}
             for i in range(samples):
-                viewer = viewers[rnd.choice(ids)]
+                user_id = rnd.choice(ids)
+                viewer = viewers[user_id]
                 deal = busiest[0] if i % 20 == 0 else rnd.choice(deals)
                 started, used = time.perf_counter(), time.process_time()
                 ctx = await deal_context(s, deal, viewer)
                 times.append((time.perf_counter() - started) * 1000)
                 cpu.append((time.process_time() - used) * 1000)
                 visible += ctx is not None
+                sampled.append((cpu[-1], role, user_id, deal))
         everything += times
         cpu_all += cpu
         show(f"deal_context ms, {role}", {**percentiles(times), "visible": visible})
         show(f"  cpu ms, {role}", percentiles(cpu))
     show("deal_context ms, all viewers", percentiles(everything))
     show("  cpu ms, all viewers", percentiles(cpu_all))
-    await explain(sm, engine.dialect.name, account, busiest[0], roles)
+    if slowest:
+        await profile(sm, account, sorted(sampled, reverse=True)[:slowest], repeat)
+    else:
+        await explain(sm, engine.dialect.name, account, busiest[0], roles)
     await engine.dispose()
+
+
+async def profile(sm, account: str, worst: list[tuple[float, str, str, str]], repeat: int) -> None:  # type: ignore[no-untyped-def]
+    """The slowest samples (by this process's CPU) again, ``repeat`` times each, under pyinstrument
+    (``pip install pyinstrument``): where a slow call's time goes, warm, as in the timed loop."""
+    from pyinstrument import Profiler
+
+    print(f"\nslowest {len(worst)} samples by cpu ms:")
+    for cpu, role, user_id, deal in worst:
+        print(f"  {cpu:8.2f}  {role:<18} {user_id:<6} {deal}")
+    async with sm() as s:
+        viewers = {u: await load_viewer(s, account, u) for _, _, u, _ in worst}
+        again: list[float] = []
+        profiler = Profiler(interval=0.0005, async_mode="disabled")
+        profiler.start()
+        for _ in range(repeat):
+            for _, _, user_id, deal in worst:
+                used = time.process_time()
+                await deal_context(s, deal, viewers[user_id])
+                again.append((time.process_time() - used) * 1000)
+        profiler.stop()
+    show("  cpu ms, slowest again (under the profiler)", percentiles(again))
+    print(profiler.output_text(unicode=False, color=False, show_all=False))
 
 
 async def explain(sm, dialect: str, account: str, deal_id: str, roles: dict[str, list[str]]) -> None:  # type: ignore[no-untyped-def]
@@ -136,5 +165,7 @@ if __name__ == "__main__":
     p.add_argument("--account", default="scale")
     p.add_argument("--samples", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--slowest", type=int, default=0, help="profile the N slowest samples (pyinstrument)")
+    p.add_argument("--repeat", type=int, default=5, help="with --slowest: runs of each slow sample")
     a = p.parse_args()
-    asyncio.run(main(a.database_url, a.account, a.samples, a.seed))
+    asyncio.run(main(a.database_url, a.account, a.samples, a.seed, a.slowest, a.repeat))

@@ -15,7 +15,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Row, and_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -49,9 +49,17 @@ async def deal_context(
     """What ``viewer`` may see of the deal, or None when they may not see the deal (→ 404)."""
     now = now or datetime.now(UTC)
     p = viewer.portal_id
-    deal = (await session.execute(select(m.Deal).where(m.Deal.id == deal_id, deal_readable(viewer)))).scalar()
-    if deal is None:
+    u = m.User
+    found = (
+        await session.execute(
+            select(m.Deal, u.first_name, u.last_name, u.id)
+            .outerjoin(u, and_(u.portal_id == m.Deal.portal_id, u.id == m.Deal.owner_id))
+            .where(m.Deal.id == deal_id, deal_readable(viewer))
+        )
+    ).first()
+    if found is None:
         return None
+    deal = found[0]
 
     stages = (
         (
@@ -101,9 +109,8 @@ async def deal_context(
     via = timeline.via
     allowed = await _known_addresses(session, viewer, shown)
     owner_name = None
-    if deal.owner_id:
-        owner = await session.get(m.User, (p, deal.owner_id))
-        owner_name = f"{owner.first_name} {owner.last_name}".strip() if owner else None
+    if deal.owner_id and found[3] is not None:  # the owner's user row, read with the deal
+        owner_name = f"{found[1]} {found[2]}".strip()
 
     items = [_item(r, via, allowed) for r in rows]
     # health of the companies the viewer may see (readable above): figures of each company
@@ -179,27 +186,23 @@ async def _associated(
     )
 
 
-async def _known_addresses(session: AsyncSession, viewer: Viewer, rows: list[m.Activity]) -> set[str]:
+async def _known_addresses(session: AsyncSession, viewer: Viewer, rows: list[Row[Any]]) -> set[str]:
     """Addresses that may stay in text: the account's users and contacts the viewer may view."""
-    found: set[str] = set()
-    for r in rows:
-        for text in (r.from_email, r.to_emails, r.title, r.body, r.internal_notes):
-            if text:
-                found.update(e.lower() for e in EMAIL_RE.findall(text))
+    # one scan over all the texts, a newline apart (no address can span one: the pattern has none)
+    texts = "\n".join(
+        t for r in rows for t in (r.from_email, r.to_emails, r.title, r.body, r.internal_notes) if t
+    )
+    found = {e.lower() for e in EMAIL_RE.findall(texts)}
     if not found:
         return set()
     wanted = sorted(found)
-    users = await session.scalars(
-        select(m.User.email).where(m.User.portal_id == viewer.portal_id, m.User.email.in_(wanted))
+    users = select(m.User.email).where(m.User.portal_id == viewer.portal_id, m.User.email.in_(wanted))
+    contacts = select(m.Contact.email).where(
+        m.Contact.portal_id == viewer.portal_id,
+        m.Contact.email.in_(wanted),
+        record_readable(viewer, "contact"),
     )
-    contacts = await session.scalars(
-        select(m.Contact.email).where(
-            m.Contact.portal_id == viewer.portal_id,
-            m.Contact.email.in_(wanted),
-            record_readable(viewer, "contact"),
-        )
-    )
-    return {e for e in users if e} | {e for e in contacts if e}
+    return {e for e in await session.scalars(union(users, contacts)) if e}
 
 
 def redact(text: str | None, allowed: set[str]) -> str | None:
@@ -208,7 +211,7 @@ def redact(text: str | None, allowed: set[str]) -> str | None:
     return EMAIL_RE.sub(lambda mt: mt.group(0) if mt.group(0).lower() in allowed else REDACTED, text)
 
 
-def _item(r: m.Activity, via: dict[str, list[str]], allowed: set[str]) -> ActivityItem:
+def _item(r: Row[Any], via: dict[str, list[str]], allowed: set[str]) -> ActivityItem:
     body = r.body
     if r.type == "meeting" and r.internal_notes:
         body = f"{body or ''}\n\nInternal notes: {r.internal_notes}".strip()

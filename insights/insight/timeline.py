@@ -18,7 +18,20 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, case, column, func, or_, select, table, union
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    column,
+    func,
+    or_,
+    select,
+    table,
+    union,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
@@ -28,7 +41,14 @@ from insights.permissions.viewer import Viewer
 Paths = Sequence[tuple[str, Sequence[str]]]  # (object type, ids) per kind of path
 OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 SEP = "\x1f"  # between the paths of one activity (no CRM id holds a unit separator)
+PAD = 4  # path ids of a kind are passed in groups of this many (``read_timeline``)
 COUNT_CAP = 1000  # activity_count counts up to here; beyond, the basis says "1,000+"
+# the activity columns a timeline item is made of (``retrieval._item``, ``_known_addresses``)
+SHOWN = (
+    "id", "type", "occurred_at", "owner_id", "title", "body", "internal_notes", "email_direction",
+    "from_email", "to_emails", "call_status", "call_disposition", "call_duration_ms", "meeting_start",
+    "meeting_end", "meeting_outcome", "task_status", "task_priority", "updated_at",
+)  # fmt: skip
 
 # The links as a plain table: the same columns and types without the mapped table's foreign key,
 # which SQLAlchemy copies (with an event listener each) into every subquery column built on it; a
@@ -105,8 +125,10 @@ def _rows_statement(
     chosen = select(c.c.aid, paths).group_by(c.c.aid, c.c.t).order_by(*order).limit(n).subquery("chosen")
     a = m.Activity
     live_order = (a.occurred_at.desc(), a.id) if newest_first else (a.occurred_at, a.id)
+    # plain rows of the activity's columns, not ORM entities: the timeline only reads them, and
+    # identity-map bookkeeping for 170 rows was most of a busy deal's client time
     return (
-        select(a, chosen.c.paths)
+        select(*(a.__table__.c[name] for name in SHOWN), chosen.c.paths)
         .join(chosen, and_(a.portal_id == viewer.portal_id, a.id == chosen.c.aid))
         .where(activity_readable(viewer, types), live)
         .order_by(*live_order)
@@ -115,15 +137,15 @@ def _rows_statement(
 
 async def _rows(
     session: AsyncSession, stmt: Select[Any] | None, params: dict[str, Any], via: dict[str, list[str]]
-) -> list[m.Activity]:
+) -> list[Row[Any]]:
+    """The activity rows (columns by the activity's attribute names), and each one's paths in ``via``."""
     if stmt is None:
         return []
-    rows = []
-    for activity, joined in (await session.execute(stmt, params)).all():
-        rows.append(activity)
-        shown = {"deal" if p.startswith("deal:") else p for p in joined.split(SEP)}
-        via[activity.id] = sorted(shown, key=_path_order)
-    return rows
+    rows = (await session.execute(stmt, params)).all()
+    for row in rows:
+        shown = {"deal" if p.startswith("deal:") else p for p in row.paths.split(SEP)}
+        via[row.id] = sorted(shown, key=_path_order)
+    return list(rows)
 
 
 def _path_order(shown: str) -> tuple[str, str]:
@@ -148,12 +170,12 @@ def _count_statement(reads: list[Select[Any]], cap: int) -> Select[Any] | None:
 
 @dataclass
 class Timeline:
-    rows: list[m.Activity]
+    rows: list[Row[Any]]  # the activity's columns (``m.Activity`` attribute names) and ``paths``
     count: int  # visible past activities, exact up to ``cap``
     capped: bool  # there are at least ``cap`` (the count says "cap+")
     newest: datetime | None
-    upcoming: list[m.Activity]
-    tasks: list[m.Activity]
+    upcoming: list[Row[Any]]
+    tasks: list[Row[Any]]
     via: dict[str, list[str]]  # activity id → its visible paths ("deal", "contact:ID", …), sorted
 
 
@@ -241,10 +263,18 @@ async def read_timeline(
 
     The count is taken from the copy, which the triggers keep equal to the activities in the same
     statement (tests/crm/test_link_copy.py); every row shown is checked against the live activity."""
-    shape = tuple((kind, len(targets)) for kind, targets in paths if targets)
+    # a contact's or company's paths padded to a multiple of PAD with an id no link has (no CRM id
+    # holds a unit separator): fewer shapes, so a viewer's statements are built once for most
+    # deals; a pad's range of the index is empty, it adds no row, count or path
+    padded = [
+        (kind, [*targets, *[SEP] * (0 if kind == "deal" else -len(targets) % PAD)])
+        for kind, targets in paths
+        if targets
+    ]
+    shape = tuple((kind, len(targets)) for kind, targets in padded)
     built = _statements(viewer, shape, limit)
     params: dict[str, Any] = {"now": now}
-    for kind, targets in paths:
+    for kind, targets in padded:
         params.update({f"{kind}_{i}": target for i, target in enumerate(targets)})
     via: dict[str, list[str]] = {}
     first = await _rows(session, built.rows, params, via)
