@@ -35,7 +35,8 @@ def logged(caplog: pytest.LogCaptureFixture) -> str:
 
 async def insight_at_debug(settings, model, caplog: pytest.LogCaptureFixture, **extra) -> str:
     model.side_effect = scripted()
-    s = ai_settings(settings, log_level="DEBUG", **extra)
+    # generous timeouts: litellm at DEBUG is slow on a loaded machine, and these tests are about logs
+    s = ai_settings(settings, log_level="DEBUG", model_timeout_s=15.0, model_total_budget_s=30.0, **extra)
     caplog.set_level(logging.DEBUG)  # the root logger: every logger that does not set its own level
     async with client_for(s) as c:
         r = await c.get("/v1/deals/9001/insights?refresh=true", headers=auth(s, "101"))
