@@ -10,8 +10,12 @@ deal) to sort them.
 The copy is written by triggers, not by the importer, so no writer can forget it (the importer, the
 demo, a test's ORM rows, a hand-written UPDATE): a link takes its activity's values when it is
 inserted or updated, and a change of those values on the activity reaches all its links in the
-same statement. Readers still check every row they show against the live activity
-(``insights.insight.timeline``); the copy chooses, orders and counts candidates.
+same statement. On PostgreSQL the link's read of its activity takes a share lock: a link written
+while another transaction changes that activity waits for it and copies the committed values, and a
+change waits for the link's transaction, whose row its trigger then sees (READ COMMITTED would
+otherwise leave the new link with the old owner for good). Readers still check every row they
+show against the live activity (``insights.insight.timeline``); the copy chooses, orders and counts
+candidates.
 
 ``TRIGGERS`` are installed by ``create_all`` (tests) and by migration 0005 (a frozen copy, checked
 equal by tests/core/test_migrations.py).
@@ -31,7 +35,7 @@ _PG = [
 BEGIN
     SELECT a.occurred_at, a.type, a.owner_id, a.archived, a.task_status
       INTO NEW.occurred_at, NEW.activity_type, NEW.owner_id, NEW.archived, NEW.task_status
-      FROM activities a WHERE a.portal_id = NEW.portal_id AND a.id = NEW.activity_id;
+      FROM activities a WHERE a.portal_id = NEW.portal_id AND a.id = NEW.activity_id FOR SHARE;
     RETURN NEW;
 END $$""",
     """CREATE TRIGGER activity_links_copy BEFORE INSERT OR UPDATE ON activity_links
@@ -63,7 +67,8 @@ _SQLITE = [
     {_SQLITE_SET}
 END""",
     f"""CREATE TRIGGER activity_links_copy_guard
-    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived, task_status ON activity_links BEGIN
+    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived, task_status, activity_id
+    ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
     """CREATE TRIGGER activities_copy_to_links

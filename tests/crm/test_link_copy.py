@@ -4,13 +4,16 @@ archive), an ORM row, a hand-written UPDATE of the activity, or one of the copy 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from insights.crm import models as m
 from insights.crm.sql import norm
+from tests.conftest import is_postgres
 from tests.crm.helpers import change, run, small_doc
 
 
@@ -80,3 +83,52 @@ async def test_orm_rows_and_hand_written_updates_keep_the_copy_in_step(sessionma
         await s.commit()
     assert await out_of_step(sessionmaker) == []
     assert {o for _, _, o, _ in await copy_of(sessionmaker, "e1")} == {None}
+
+
+async def test_a_link_written_beside_an_owner_change_takes_the_committed_owner(sessionmaker) -> None:
+    """Two imports at once on PostgreSQL (READ COMMITTED): one moves e1 to owner 102 while the other
+    links e1 to a new company. Without a lock the new link copied the owner as last committed (101)
+    and the owner change's trigger could not see the uncommitted link: the copy stayed 101 for good,
+    and counts read from it would count e1 for 101's team. Both orders must end in step."""
+    if not is_postgres():
+        pytest.skip("SQLite serialises writers: the race needs two concurrent transactions")
+    await run(sessionmaker, small_doc())
+    for owner, first in (("102", "update"), ("103", "insert")):
+        company = f"race-{owner}"
+        async with sessionmaker() as t1, sessionmaker() as t2:
+            update = text("UPDATE activities SET owner_id = :o WHERE portal_id = 'acme' AND id = 'e1'")
+            link = m.ActivityLink(
+                portal_id="acme", object_type="company", object_id=company, activity_id="e1"
+            )
+            if first == "update":
+                await t1.execute(update, {"o": owner})  # holds e1's row until t1 commits
+                t2.add(link)
+                pending = asyncio.create_task(t2.commit())  # the insert waits for t1 (FOR SHARE)
+                await asyncio.sleep(0.3)
+                await t1.commit()
+                await pending
+            else:
+                t2.add(link)
+                await t2.flush()  # the link is written, not committed; e1 is share-locked
+                pending = asyncio.create_task(t1.execute(update, {"o": owner}))  # waits for t2
+                await asyncio.sleep(0.3)
+                await t2.commit()
+                await pending
+                await t1.commit()
+        assert await out_of_step(sessionmaker) == [], first
+
+
+async def test_a_link_moved_to_another_activity_takes_that_activitys_copy(sessionmaker) -> None:
+    """An UPDATE of a link's activity_id (no code of ours does it, a hand-written fix might): the
+    copy follows the new activity on both databases (SQLite's guard listed only the copied columns)."""
+    await run(sessionmaker, small_doc())
+    async with sessionmaker() as s:
+        await s.execute(text("UPDATE activities SET owner_id = '102' WHERE id = 'n1'"))
+        await s.execute(
+            text(
+                "UPDATE activity_links SET activity_id = 'n1'"
+                " WHERE activity_id = 'e1' AND object_type = 'contact'"
+            )
+        )
+        await s.commit()
+    assert await out_of_step(sessionmaker) == []

@@ -26,7 +26,7 @@ _PG = [
 BEGIN
     SELECT a.occurred_at, a.type, a.owner_id, a.archived, a.task_status
       INTO NEW.occurred_at, NEW.activity_type, NEW.owner_id, NEW.archived, NEW.task_status
-      FROM activities a WHERE a.portal_id = NEW.portal_id AND a.id = NEW.activity_id;
+      FROM activities a WHERE a.portal_id = NEW.portal_id AND a.id = NEW.activity_id FOR SHARE;
     RETURN NEW;
 END $$""",
     """CREATE TRIGGER activity_links_copy BEFORE INSERT OR UPDATE ON activity_links
@@ -56,7 +56,8 @@ _SQLITE = [
     {_SQLITE_SET}
 END""",
     f"""CREATE TRIGGER activity_links_copy_guard
-    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived, task_status ON activity_links BEGIN
+    AFTER UPDATE OF occurred_at, activity_type, owner_id, archived, task_status, activity_id
+    ON activity_links BEGIN
     {_SQLITE_SET}
 END""",
     """CREATE TRIGGER activities_copy_to_links
@@ -110,6 +111,8 @@ def upgrade() -> None:
     # (re)fill before the triggers exist, then let them keep it: a database made by create_all
     # already has them (and the same values), so they are dropped and made again
     _drop_triggers(dialect)
+    if dialect == "postgresql":  # no activity may change between the backfill and its trigger
+        op.execute("LOCK TABLE activities, activity_links IN SHARE ROW EXCLUSIVE MODE")
     op.execute(BACKFILL[dialect])
     for sql in TRIGGERS[dialect]:
         op.execute(sql)
