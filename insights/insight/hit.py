@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from insights.core import metrics
 from insights.core.readonly import Prepared, ReadOnly, Unavailable, prepare
-from insights.insight.service import InsightService
+from insights.insight.service import STALE, InsightService, checked_versions
 from insights.permissions.viewer import Viewer
 
 
@@ -45,11 +45,10 @@ class HitPath:
             row = await self.reader.first(prepared, {"deal_id": deal_id})
         except Unavailable:
             return None
-        if row is None:  # no such account
+        checked = checked_versions(row, viewer, confirm=True)
+        if checked is None or checked is STALE:  # the route resolves the viewer again, or refuses
             return None
-        permissions_version, settings_version, timeline_version, _deal_name = row
-        if permissions_version != viewer.permissions_version or timeline_version is None:
-            return None
+        settings_version, timeline_version, _deal_name = checked
         day = service.clock().date().isoformat()
         key = service.cache_key(viewer, timeline_version, settings_version, deal_id, day, deployment)
         hit = await service.cache.get(key)

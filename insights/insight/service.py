@@ -13,9 +13,10 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +53,23 @@ class Stale(Enum):
 
 
 STALE = Stale.VIEWER
+
+
+def checked_versions(
+    row: Sequence[Any] | None, viewer: Viewer, *, confirm: bool
+) -> tuple[int, int, str | None] | Stale | None:
+    """The row of ``_versions_statement`` checked, for the session path and the hit path alike:
+    (settings version, timeline version, deal name), None when there is no such account or the
+    viewer may not read the deal, ``STALE`` (with ``confirm``) when the account's permissions
+    version is no longer the viewer's (the predicate was the old viewer's: nothing it read is used)."""
+    if row is None:
+        return None
+    permissions_version, settings_version, timeline_version, deal_name = row
+    if confirm and permissions_version != viewer.permissions_version:
+        return STALE
+    if timeline_version is None:
+        return None
+    return settings_version, timeline_version, deal_name
 
 
 class InsightService:
@@ -117,13 +135,10 @@ class InsightService:
         retrieval is consulted. ``confirm``: ``STALE`` when the account's permissions version is no
         longer the viewer's (the predicate was the old viewer's: nothing it read is used)."""
         row = (await session.execute(self._versions_statement(viewer), {"deal_id": deal_id})).first()
-        if row is None:  # no such account
-            return None
-        permissions_version, settings_version, timeline_version, deal_name = row
-        if confirm and permissions_version != viewer.permissions_version:
-            return STALE
-        if timeline_version is None:
-            return None
+        checked = checked_versions(row, viewer, confirm=confirm)
+        if checked is None or checked is STALE:
+            return checked
+        settings_version, timeline_version, deal_name = checked
         day, deployment = now.date().isoformat(), await self.deployment(session)
         key = self.cache_key(viewer, timeline_version, settings_version, deal_id, day, deployment)
         return key, settings_version, timeline_version, day, deployment, deal_name
