@@ -33,6 +33,7 @@ RECORD_TYPES = ("deal", "contact", "company", "lead")
 ACTIVITY_TYPES = ("email", "call", "meeting", "note", "task")
 SCOPED_TYPES = RECORD_TYPES + ACTIVITY_TYPES
 TIMELINE_TYPES = ("email", "call", "meeting", "note")
+OPEN_TASK_STATUSES = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")  # with NULL: an open task
 
 Id = String(64)
 

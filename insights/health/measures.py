@@ -18,7 +18,6 @@ from insights.crm import models as m
 from insights.health.profiles import Criterion
 from insights.health.sqlparts import day_number, epoch, number, renewal_text, today_number
 
-OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 TIMELINE = ("email", "call", "meeting", "note")
 ACTIVITY_KINDS = {
     "days_since_last_activity",
@@ -82,7 +81,7 @@ def company_activities(portal_id: str, criteria: list[Criterion], clock: Clock) 
 
     parts = [linked(a.occurred_at > since, a.occurred_at <= clock.now)]
     if any(c.kind == "overdue_high_priority_tasks" for c in criteria):
-        open_task = or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK))
+        open_task = or_(a.task_status.is_(None), a.task_status.in_(m.OPEN_TASK_STATUSES))
         parts.append(linked(a.type == "task", a.task_priority == "HIGH", open_task, a.occurred_at <= since))
     # (link, activity) for every activity the criteria may count: the recent ones and old open tasks
     links = union_all(*parts).cte("scored_links").prefix_with("MATERIALIZED")
@@ -134,7 +133,7 @@ def activity_measures(portal_id: str, criteria: list[Criterion], clock: Clock) -
                 and_(
                     a.type == "task",
                     a.task_priority == "HIGH",
-                    or_(a.task_status.is_(None), a.task_status.in_(OPEN_TASK)),
+                    or_(a.task_status.is_(None), a.task_status.in_(m.OPEN_TASK_STATUSES)),
                     a.occurred_at < now,
                 )
             )

@@ -39,7 +39,6 @@ from insights.permissions.readable import activity_readable
 from insights.permissions.viewer import Viewer
 
 Paths = Sequence[tuple[str, Sequence[str]]]  # (object type, ids) per kind of path
-OPEN_TASK = ("NOT_STARTED", "IN_PROGRESS", "WAITING", "DEFERRED")
 SEP = "\x1f"  # between the paths of one activity (no CRM id holds a unit separator)
 PAD = 4  # path ids of a kind are passed in groups of this many (``read_timeline``)
 COUNT_CAP = 1000  # activity_count counts up to here; beyond, the basis says "1,000+"
@@ -219,7 +218,7 @@ def _statements(viewer: Viewer, shape: tuple[tuple[str, int], ...], limit: int) 
     meetings = _path_reads(viewer, paths, ("meeting",), [link.occurred_at > now])
 
     def is_open(status: Any) -> ColumnElement[bool]:
-        return or_(status.is_(None), status.in_(OPEN_TASK))
+        return or_(status.is_(None), status.in_(m.OPEN_TASK_STATUSES))
 
     tasks = _path_reads(viewer, paths, ("task",), [is_open(link.task_status)])
     built = _Statements(
