@@ -63,15 +63,13 @@ class RedisCache:
         self.ttl_s = ttl_s
         self.errors: tuple[type[Exception], ...] = (redis.RedisError, OSError)
         self.quiet_until = 0.0
-        self.near_s = near_s
-        self.near_entries = near_entries
-        self.near: dict[str, tuple[float, str]] = {}  # key -> (remembered until, value)
+        # the near memory is a MemoryCache of its own (bounded, entries lapse after near_s)
+        self.near = MemoryCache(near_entries, near_s) if near_s > 0 else None
 
     async def get(self, key: str) -> str | None:
-        now = time.monotonic()
-        if (near := self.near.get(key)) is not None and now < near[0]:
-            return near[1]
-        if now < self.quiet_until:
+        if self.near is not None and (near := await self.near.get(key)) is not None:
+            return near
+        if time.monotonic() < self.quiet_until:
             return None
         try:
             value = await self.client.get(f"insights:{key}")
@@ -80,9 +78,10 @@ class RedisCache:
             return None
         if not value:
             return None
-        text = value.decode() if isinstance(value, bytes) else value  # str if decode_responses
-        self._remember(key, text, now)
-        return str(text)
+        text = str(value.decode() if isinstance(value, bytes) else value)  # str if decode_responses
+        if self.near is not None:
+            await self.near.set(key, text)
+        return text
 
     async def set(self, key: str, value: str) -> None:
         if time.monotonic() < self.quiet_until:
@@ -92,16 +91,8 @@ class RedisCache:
         except self.errors as exc:
             self.down(exc)
             return
-        self._remember(key, value, time.monotonic())
-
-    def _remember(self, key: str, value: str, now: float) -> None:
-        if self.near_s <= 0:
-            return
-        if len(self.near) >= self.near_entries:
-            self.near = {k: v for k, v in self.near.items() if now < v[0]}  # drop the expired ones
-            if len(self.near) >= self.near_entries:
-                self.near.clear()
-        self.near[key] = (now + self.near_s, value)
+        if self.near is not None:
+            await self.near.set(key, value)
 
     def down(self, exc: Exception) -> None:
         """Redis failed: answer without it for a few seconds instead of waiting on every request."""
