@@ -22,12 +22,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
-class _IdList(TypeDecorator[list[str]]):
+class IdList(TypeDecorator[list[str]]):
     """A list of ids: a text array on PostgreSQL, a JSON array elsewhere."""
 
     impl = JSON
@@ -51,9 +51,9 @@ class OneOf(ColumnElement[bool]):
         ("ids", InternalTraversal.dp_clauseelement),
     ]
 
-    def __init__(self, column: Any, ids: Iterable[str]) -> None:
+    def __init__(self, column: Any, ids: Iterable[str] | BindParameter[Any]) -> None:
         self.column = column
-        self.ids = bindparam(None, sorted(ids), type_=_IdList())
+        self.ids = ids if isinstance(ids, BindParameter) else bindparam(None, sorted(ids), type_=IdList())
 
 
 @compiles(OneOf, "postgresql")

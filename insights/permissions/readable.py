@@ -11,15 +11,43 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, CompoundSelect, and_, exists, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from insights.crm import models as m
-from insights.permissions.one_of import OneOf
+from insights.permissions.one_of import IdList, OneOf
 from insights.permissions.viewer import Viewer
 
 
+# -- identity as parameters -------------------------------------------------------------------
+# A statement built with ``bound=True`` reads the viewer's tenancy, id and team from these named
+# parameters instead of holding them: it can be kept and shared by every viewer with the same
+# scopes (the timeline's are), and each execution binds ``identity(viewer)``. The parameters are
+# required: an execution without them fails instead of reading as nobody in particular.
+def identity(viewer: Viewer) -> dict[str, Any]:
+    return {
+        "viewer_portal": viewer.portal_id,
+        "viewer_user": viewer.user_id,
+        "viewer_team": sorted(viewer.team_user_ids),
+    }
+
+
+def portal_of(viewer: Viewer, *, bound: bool = False) -> Any:
+    return bindparam("viewer_portal", required=True) if bound else viewer.portal_id
+
+
 def owner_clause(
-    viewer: Viewer, object_type: str, owner_col: Any, *, probe: Any | None = None
+    viewer: Viewer, object_type: str, owner_col: Any, *, probe: Any | None = None, bound: bool = False
 ) -> ColumnElement[bool]:
     """The viewer's scope for ``object_type`` admits the row's owner.
 
@@ -32,9 +60,12 @@ def owner_clause(
     if scope == "none":
         return false()
     tested = owner_col if probe is None else probe
-    clause: ColumnElement[bool] = (
-        tested == viewer.user_id if scope == "owned" else OneOf(tested, viewer.team_user_ids)
-    )
+    clause: ColumnElement[bool]
+    if scope == "owned":
+        clause = tested == (bindparam("viewer_user", required=True) if bound else viewer.user_id)
+    else:
+        team = bindparam("viewer_team", type_=IdList(), required=True) if bound else viewer.team_user_ids
+        clause = OneOf(tested, team)
     if object_type in viewer.unassigned:
         clause = or_(clause, owner_col.is_(None))
     return clause
@@ -76,7 +107,12 @@ RECORDS: dict[str, Any] = {"deal": m.Deal, "contact": m.Contact, "company": m.Co
 
 # -- activities -------------------------------------------------------------------------------
 def activity_readable(
-    viewer: Viewer, types: tuple[str, ...] = m.ACTIVITY_TYPES, table: Any = None, *, probe_owner: bool = True
+    viewer: Viewer,
+    types: tuple[str, ...] = m.ACTIVITY_TYPES,
+    table: Any = None,
+    *,
+    probe_owner: bool = True,
+    bound: bool = False,
 ) -> ColumnElement[bool]:
     """An activity of one of ``types`` whose own type's scope admits its owner (tenancy, not archived).
 
@@ -91,13 +127,13 @@ def activity_readable(
     for t in types:
         alike.setdefault((viewer.scope(t), t in viewer.unassigned), []).append(t)
     return and_(
-        a.portal_id == viewer.portal_id,
+        a.portal_id == portal_of(viewer, bound=bound),
         a.archived.is_(False),
         or_(
             *(
                 and_(
                     a.type == kinds[0] if len(kinds) == 1 else OneOf(a.type, kinds),
-                    owner_clause(viewer, kinds[0], a.owner_id, probe=probe),
+                    owner_clause(viewer, kinds[0], a.owner_id, probe=probe, bound=bound),
                 )
                 for kinds in alike.values()
             )
