@@ -342,6 +342,15 @@ class Activity(Base):
             sqlite_where=text("follows_meeting_id IS NOT NULL"),
             postgresql_where=text("follows_meeting_id IS NOT NULL"),
         ),
+        # partial: rule 4 reads the owner's sequence tasks, a few among their tasks
+        Index(
+            "ix_activities_sequence_tasks",
+            "portal_id",
+            "owner_id",
+            "type",
+            sqlite_where=text("sequence_id IS NOT NULL"),
+            postgresql_where=text("sequence_id IS NOT NULL"),
+        ),
     )
 
 

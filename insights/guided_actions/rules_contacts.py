@@ -47,6 +47,10 @@ def _email_on_contact(
             link.portal_id == m.Contact.portal_id,
             link.object_type == "contact",
             link.object_id == m.Contact.id,
+            # the link's copy of the type (``crm.link_copy``): a contact's other links are passed
+            # over in the index instead of each fetching its activity row (random reads: what a
+            # cold cache pays for); the row of an email is still checked
+            link.activity_type == "email",
             can_read_activity(u, act, "email"),
             act.email_direction == direction,
             *[e(act) for e in extra],

@@ -12,9 +12,11 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from insights.crm import models as m
+from insights.crm.link_copy import as_activity
 from insights.guided_actions.base import A, Candidate, L, Rule, User, can_read, can_read_activity, said
 from insights.guided_actions.expiry_records import deal_closed, next_step_changed, reassigned
 from insights.guided_actions.rules_deals import D, mine_open
+from insights.permissions.readable import activity_readable
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -44,18 +46,28 @@ def _us(t: datetime) -> int:
     return (t - EPOCH) // timedelta(microseconds=1)
 
 
-def _timeline(u: User) -> Subquery:
+TYPES = ("email", "call", "meeting", "note")
+
+
+def _timeline(u: User, cutoff: datetime) -> Subquery:
     """(deal, activity) for your open deals' timelines (crm-model.md): activities logged on the deal
-    and on its readable contacts and companies."""
+    and on its readable contacts and companies, begun before ``cutoff``. The link's copy of the
+    activity (``crm.link_copy``) passes over unreadable and later ones inside the index, before any
+    activity row is read (random reads of the activity table: most of a cold cache's time); the
+    activities that remain are checked again on their rows."""
     dc, dco = m.DealContact, m.DealCompany
+    copy = [
+        activity_readable(u.viewer, TYPES, as_activity(L), probe_owner=False),
+        L.occurred_at < cutoff,
+    ]
     direct = select(D.id.label("deal_id"), L.activity_id.label("activity_id")).join(
-        L, and_(L.portal_id == D.portal_id, L.object_type == "deal", L.object_id == D.id)
+        L, and_(L.portal_id == D.portal_id, L.object_type == "deal", L.object_id == D.id, *copy)
     )
     via = [
         select(D.id.label("deal_id"), L.activity_id.label("activity_id"))
         .join(assoc, and_(assoc.portal_id == D.portal_id, assoc.deal_id == D.id))
         .join(table, and_(table.portal_id == assoc.portal_id, table.id == col))
-        .join(L, and_(L.portal_id == assoc.portal_id, L.object_type == kind, L.object_id == col))
+        .join(L, and_(L.portal_id == assoc.portal_id, L.object_type == kind, L.object_id == col, *copy))
         .where(can_read(u, kind, table))
         for assoc, kind, table, col in (
             (dc, "contact", m.Contact, dc.contact_id),
@@ -68,14 +80,14 @@ def _timeline(u: User) -> Subquery:
 async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Candidate]:
     """Rule 16: an activity on your open deal's timeline ended more than 24 h ago (strictly), after
     the next step last changed. Ended: a meeting's end, a call's start plus duration, else its time."""
-    t = _timeline(u)
+    cutoff = now - timedelta(hours=24)
+    t = _timeline(u, cutoff)
     duration_us = cast(func.coalesce(A.call_duration_ms, 0), BigInteger) * 1000  # 64 bits: hours overflow 32
     ended = case(
         (A.type == "meeting", epoch_us(func.coalesce(A.meeting_end, A.occurred_at))),
         (A.type == "call", epoch_us(A.occurred_at) + duration_us),
         else_=epoch_us(A.occurred_at),
     )
-    cutoff = now - timedelta(hours=24)
     rows = (
         await s.execute(
             select(D, func.max(ended))
@@ -84,7 +96,7 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
             .join(A, and_(A.portal_id == D.portal_id, A.id == t.c.activity_id))
             .where(
                 D.portal_id == u.portal_id,
-                can_read_activity(u, A, "email", "call", "meeting", "note"),
+                can_read_activity(u, A, *TYPES),
                 A.occurred_at < cutoff,  # every activity starts before it ends: an index range
                 ended < _us(cutoff),
                 or_(D.next_step_changed_at.is_(None), ended > epoch_us(D.next_step_changed_at)),

@@ -15,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
@@ -34,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from insights.crm import models as m
+from insights.crm.link_copy import as_activity
 from insights.permissions.readable import activity_readable, identity, portal_of
 from insights.permissions.viewer import Viewer
 
@@ -55,11 +55,7 @@ link = table(
     m.ActivityLink.__tablename__, *(column(c.name, c.type) for c in m.ActivityLink.__table__.columns)
 ).c
 
-# The link's copied columns under the activity's names, so the one readable predicate
-# (``activity_readable``) compiles over the index instead of a second, hand-written one.
-COPY = SimpleNamespace(
-    portal_id=link.portal_id, archived=link.archived, type=link.activity_type, owner_id=link.owner_id
-)
+COPY = as_activity(link)  # the copy as the readable predicate reads an activity
 
 
 def _path_reads(

@@ -21,7 +21,7 @@ from insights.core.schema import drop_schema
 from insights.crm.link_copy import TRIGGERS
 from insights.insight.retrieval import EMAIL_RE
 
-HEAD = "0006"
+HEAD = "0007"
 
 
 async def _empty(settings: Settings, engine: AsyncEngine) -> AsyncEngine:
@@ -145,6 +145,57 @@ async def test_upgrade_from_0004_makes_the_follows_meeting_index_partial(setting
     assert version == HEAD
     assert "follows_meeting_id IS NOT NULL" in partial.replace("(", "").replace(")", "")
     assert [r[0] for r in follows] == ["a1"]
+
+
+async def test_upgrade_from_0006_indexes_the_sequence_tasks_alone(settings: Settings, engine) -> None:
+    """0007: the sequence tasks get a partial index by owner (rule 4), holding those tasks only;
+    the rule's lookup uses it on the upgraded database."""
+    fresh = await _empty(settings, engine)
+
+    def to_0006(connection: Connection) -> None:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0006")
+
+    def definition(connection: Connection) -> str | None:
+        if connection.dialect.name == "sqlite":
+            query = "SELECT sql FROM sqlite_master WHERE name = 'ix_activities_sequence_tasks'"
+        else:
+            query = "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_activities_sequence_tasks'"
+        return connection.execute(text(query)).scalar()
+
+    acts = sa.table(
+        "activities", *map(sa.column, ("portal_id", "id", "type", "occurred_at", "archived", "owner_id"))
+    )
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    async with fresh.begin() as conn:
+        await conn.run_sync(to_0006)
+        assert await conn.run_sync(definition) is None
+        await conn.execute(
+            acts.insert(),
+            [
+                {"portal_id": "p", "id": f"t{i}", "type": "task", "occurred_at": when, "archived": False,
+                 "owner_id": "u1"}
+                for i in range(3)
+            ],
+        )  # fmt: skip
+        await conn.execute(text("UPDATE activities SET sequence_id = 's1' WHERE id = 't1'"))
+    await upgrade(fresh)
+    async with fresh.connect() as conn:
+        partial = str(await conn.run_sync(definition))
+        found = (
+            await conn.execute(
+                text(
+                    "SELECT id FROM activities WHERE portal_id = 'p' AND owner_id = 'u1' AND type = 'task'"
+                    " AND sequence_id IS NOT NULL"
+                )
+            )
+        ).all()
+        version = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+    await fresh.dispose()
+    assert version == HEAD
+    assert "sequence_id IS NOT NULL" in partial.replace("(", "").replace(")", "")
+    assert [r[0] for r in found] == ["t1"]
 
 
 async def test_upgrade_from_0004_fills_the_links_timeline_copy_and_keeps_it(
