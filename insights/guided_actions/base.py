@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, aliased
 
 from insights.crm import models as m
+from insights.crm.link_copy import as_activity
 from insights.guided_actions.models import GuidedAction
 from insights.permissions.readable import activity_readable, record_readable
 from insights.permissions.viewer import Viewer
@@ -196,7 +197,14 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
     a meeting booked or attended, a completed call. Restricted up front: the user's records, not
     the account's. ``since`` itself is included."""
 
-    def on(kind: str, kind_filter: ColumnElement[bool], at: Column) -> AnySelect:
+    def on(kind: str, kind_filter: ColumnElement[bool], at: Column, at_is_time: bool = False) -> AnySelect:
+        # the link's copy (``crm.link_copy``) passes over other types, unreadable activities and,
+        # where the engagement's time is the activity's, older ones inside the index, before any
+        # activity row is read; the rows that remain are checked again
+        copy = [
+            L.activity_type == kind,
+            activity_readable(u.viewer, (kind,), as_activity(L), probe_owner=False),
+        ]
         return (
             select(L.object_id.label("object_id"), A.id.label("activity_id"), at.label("at"))
             .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
@@ -204,6 +212,8 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
                 L.portal_id == u.portal_id,
                 L.object_type == object_type,
                 L.object_id.in_(among),
+                *copy,
+                *([L.occurred_at >= since] if at_is_time else []),
                 can_read_activity(u, A, kind),
                 kind_filter,
                 at >= since,  # "within the last N days": exactly N days ago still counts
@@ -211,17 +221,17 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
         )
 
     return union_all(
-        on("email", A.email_direction == "INCOMING_EMAIL", A.occurred_at),
-        on("email", A.first_opened_at.is_not(None), A.first_opened_at),
+        on("email", A.email_direction == "INCOMING_EMAIL", A.occurred_at, at_is_time=True),
+        on("email", A.first_opened_at.is_not(None), A.first_opened_at),  # opened after it was sent
         on(
             "meeting",
             or_(
                 A.meeting_outcome.is_(None),
                 A.meeting_outcome.in_(("SCHEDULED", "COMPLETED", "RESCHEDULED")),
             ),
-            func.coalesce(A.created_at, A.occurred_at),
+            func.coalesce(A.created_at, A.occurred_at),  # booked: may be long before the meeting
         ),
-        on("call", A.call_status == "COMPLETED", A.occurred_at),
+        on("call", A.call_status == "COMPLETED", A.occurred_at, at_is_time=True),
     ).subquery("engagement")
 
 

@@ -210,7 +210,14 @@ def _buyer_wrote_after(u: User, deal_id: Column, opened: Column, now: datetime) 
         .join(
             link,
             and_(
-                link.portal_id == dc.portal_id, link.object_type == "contact", link.object_id == dc.contact_id
+                link.portal_id == dc.portal_id,
+                link.object_type == "contact",
+                link.object_id == dc.contact_id,
+                # the link's copy of the reply's type and time narrows the contact's links inside
+                # the index before any activity row is read (``crm.link_copy``)
+                link.activity_type == "email",
+                link.occurred_at > opened,
+                link.occurred_at <= now,
             ),
         )
         .join(reply, and_(reply.portal_id == link.portal_id, reply.id == link.activity_id))
