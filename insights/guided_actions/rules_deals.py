@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
+from insights.crm.link_copy import as_activity
 from insights.guided_actions.base import (
     A,
     AnySelect,
@@ -34,6 +35,7 @@ from insights.guided_actions.expiry_records import (
     reassigned,
 )
 from insights.guided_actions.models import GuidedAction
+from insights.permissions.readable import activity_readable
 
 D = m.Deal
 
@@ -57,7 +59,13 @@ def _contact_emails(u: User, email: type[m.Activity], by_email: bool = False) ->
         .join(
             link,
             and_(
-                link.portal_id == dc.portal_id, link.object_type == "contact", link.object_id == dc.contact_id
+                link.portal_id == dc.portal_id,
+                link.object_type == "contact",
+                link.object_id == dc.contact_id,
+                # the link's copy passes over the contact's other activities inside the index
+                # before their rows are read (``crm.link_copy``); the email's row is checked below
+                link.activity_type == "email",
+                activity_readable(u.viewer, ("email",), as_activity(link), probe_owner=False),
             ),
         )
         .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))
