@@ -59,6 +59,13 @@ def _timeline(u: User, cutoff: datetime) -> Subquery:
     copy = [
         activity_readable(u.viewer, TYPES, as_activity(L), probe_owner=False),
         L.occurred_at < cutoff,
+        # a note or an email ends when it happens: one from before the next step changed cannot
+        # count (a meeting or a call may end later than it began, so those are all read)
+        or_(
+            L.activity_type.in_(("meeting", "call")),
+            D.next_step_changed_at.is_(None),
+            L.occurred_at > D.next_step_changed_at,
+        ),
     ]
     direct = select(D.id.label("deal_id"), L.activity_id.label("activity_id")).join(
         L, and_(L.portal_id == D.portal_id, L.object_type == "deal", L.object_id == D.id, *copy)
