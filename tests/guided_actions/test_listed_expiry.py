@@ -185,3 +185,15 @@ async def test_an_action_stored_without_its_event_time_ages_from_its_creation(w)
     )  # as stored before
     assert of(14, await w.run(NOW + timedelta(days=7))) == ["c1"]
     assert of(14, await w.run(NOW + timedelta(days=7, seconds=1))) == []
+
+
+async def test_r16_a_note_counts_only_from_after_the_next_step_change(w) -> None:
+    """A note ends when it happens: before the change it cannot trigger, after it it does; a meeting
+    that began before the change and ended after still counts (rule 16 reads those rows whole)."""
+    w.deal("d1", next_step_changed_at=ago(10))
+    w.activity("n-old", "note", ago(12), {"deal": ["d1"]})
+    w.deal("d2", next_step_changed_at=ago(10))
+    w.activity("n-new", "note", ago(3), {"deal": ["d2"]})
+    w.deal("d3", next_step_changed_at=ago(10))
+    w.meeting("long", ago(days=10, hours=1), minutes=120, on={"deal": ["d3"]})
+    assert of(16, await w.run()) == ["d2", "d3"]
