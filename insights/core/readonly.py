@@ -52,17 +52,22 @@ class Prepared:
 
 
 def prepare(dialect: Dialect, stmt: ClauseElement, names: tuple[str, ...]) -> Prepared | None:
-    """``stmt`` as the driver's SQL; ``names`` are its bind parameters given per call. None when
-    a parameter needs a type conversion the driver would not do (then use a session)."""
+    """``stmt`` as the driver's SQL; ``names`` are its bind parameters given per call. The fixed
+    parameters are converted as SQLAlchemy would (a team's owner set to JSON on SQLite: a
+    ``OneOf``); None when a per-call one needs a conversion (then use a session)."""
     compiled = stmt.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)  # a SELECT compiles to SQL
     expanded = compiled.construct_expanded_state({n: None for n in names})
-    if expanded.processors or any(n not in expanded.parameters for n in names):
+    # by parameter name (the expanded state lists only its expanded ones'); a fixed one is
+    # converted here, once
+    convert: dict[str, Any] = {**compiled._bind_processors, **expanded.processors}
+    if any(n in convert or n not in expanded.parameters for n in names):
         return None
     order = expanded.positiontup
     if not order:  # a named paramstyle: not one this door binds
         return None
-    args = tuple(expanded.parameters[n] for n in order)
+    fixed = expanded.parameters
+    args = tuple(convert[n](fixed[n]) if n in convert else fixed[n] for n in order)
     slots = tuple((i, n) for i, n in enumerate(order) if n in names)
     return Prepared(expanded.statement, args, slots)
 

@@ -153,3 +153,30 @@ async def test_a_read_that_cannot_run_takes_the_route(sessionmaker, settings: Se
         again = await c.get("/v1/deals/d1/insights", headers=alma)
         assert again.status_code == 200 and again.content == first.content  # the route's hit
         assert sessions() == 1
+
+
+async def test_a_team_scoped_viewer_is_served_without_a_session_until_they_leave_the_team(
+    sessionmaker, settings: Settings
+) -> None:
+    """A team scope puts the team's owner set into the hit's statement (one bound array): the
+    door still takes it; once Cy leaves Alma's team, the deal Alma owns is no longer his to read."""
+    doc = account()
+    doc["teams"] = [{"id": "t1", "name": "T1", "parentTeamId": None}]
+    doc["permission_sets"].append({"id": "team", "scopes": {"deal": "team", "note": "team"}})
+    doc["owners"][0]["teams"] = [{"id": "t1", "primary": True}]
+    doc["owners"].append(
+        {"id": "u3", "email": "cy@seller.test", "firstName": "Cy", "permissionSetId": "team",
+         "teams": [{"id": "t1", "primary": True}]}
+    )  # fmt: skip
+    await load(sessionmaker, doc)
+    async with served(settings) as (c, app):
+        cy = bearer(settings, "u3")
+        assert (await c.get("/v1/deals/d1/insights", headers=cy)).json()["cached"] is False
+        sessions = count_sessions(app)
+        hit = await c.get("/v1/deals/d1/insights", headers=cy)
+        assert hit.status_code == 200 and hit.json()["cached"] is True
+        assert sessions() == 0  # served ahead of the route, team scope and all
+
+        doc["owners"][-1]["teams"] = []
+        await load(sessionmaker, doc)
+        assert (await c.get("/v1/deals/d1/insights", headers=cy)).status_code == 404

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from insights.core.readonly import PostgresReadOnly, Prepared, ReadOnly, Unavailable, open_readonly, prepare
 from insights.crm.models import Account
+from insights.permissions.one_of import OneOf
 
 
 @pytest.fixture
@@ -70,3 +71,17 @@ async def test_postgres_opens_at_most_its_size_and_hands_connections_on(door: Re
     await asyncio.gather(*busy, return_exceptions=True)
     assert door.opened <= 2 and len(door.idle) == door.opened
     assert await door.first(prepared, {"account_id": "p1"}) == ("One",)
+
+
+async def test_a_fixed_parameter_is_converted_once_as_sqlalchemy_would(door: ReadOnly) -> None:
+    """A team's owner set (``OneOf``: a JSON array on SQLite, a text array on PostgreSQL) is fixed
+    in the statement: the door converts it when preparing, so a team-scoped viewer's hit still
+    takes the door (it used to refuse any statement with a conversion)."""
+    stmt = select(Account.name).where(
+        Account.id == bindparam("account_id"), OneOf(Account.name, ["Two", "One"])
+    )
+    prepared = prepare(door.dialect, stmt, ("account_id",))
+    assert prepared is not None
+    assert await door.first(prepared, {"account_id": "p1"}) == ("One",)
+    outside = prepare(door.dialect, select(Account.name).where(OneOf(Account.name, ["Two"])), ())
+    assert outside is not None and await door.first(outside, {}) is None
