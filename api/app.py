@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, select, text
 
-from api.deps import SessionDep
+from api.deps import SessionDep, storable_parameters
 from api.errors import V1_PROBLEMS, install_error_handlers, problem, problem_responses
 from api.hotpath import CachedInsightFastPath
 from api.middleware import ServiceMiddleware
@@ -87,11 +87,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServiceMiddleware, max_body_bytes=settings.max_body_bytes)  # outermost
 
     # Every /v1 answer other than success is a documented Problem (problem+json).
-    for module in (deals, account_settings, crm_import):
-        app.include_router(module.router, responses=V1_PROBLEMS)
-    app.include_router(insights.router, responses={**V1_PROBLEMS, **problem_responses(429)})
-    app.include_router(guided_actions.router, responses=V1_PROBLEMS)
-    app.include_router(health.router, responses=V1_PROBLEMS)
+    checked = [Depends(storable_parameters)]
+    for module in (deals, account_settings, crm_import, guided_actions, health):
+        app.include_router(module.router, responses=V1_PROBLEMS, dependencies=checked)
+    problems = {**V1_PROBLEMS, **problem_responses(429)}
+    app.include_router(insights.router, responses=problems, dependencies=checked)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

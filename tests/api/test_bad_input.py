@@ -118,3 +118,17 @@ async def test_openapi_documents_every_error_as_a_problem(settings) -> None:
             assert content[PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
     insights = doc["paths"]["/v1/deals/{deal_id}/insights"]["get"]["responses"]
     assert list(insights["429"]["content"]) == [PROBLEM]
+
+
+async def test_a_nul_in_a_path_or_query_parameter_is_a_422_naming_it(demo, settings) -> None:
+    """PostgreSQL refuses a NUL in a statement: it is refused at the door, on every /v1 route."""
+    async with client_for(settings) as c:
+        for url, field in (
+            ("/v1/health/records/0.1.0?profile=%00", "query.profile"),
+            ("/v1/deals/9005%00/insights?refresh=false", "path.deal_id"),
+            ("/v1/deals/9005%00/insights", "path.deal_id"),  # the cached-read path first
+            ("/v1/deals?q=a%00b", "query.q"),
+        ):
+            r = await c.get(url, headers=auth(settings, "101"))
+            assert r.status_code == 422 and r.headers["content-type"].startswith(PROBLEM), url
+            assert r.json()["errors"][0]["field"] == field
