@@ -20,7 +20,7 @@ from api.hotpath import CachedInsightFastPath
 from api.middleware import ServiceMiddleware
 from api.ratelimit import SlidingWindow
 from api.routers import account_settings, crm_import, deals, guided_actions, health, insights
-from insights.core import heap, metrics
+from insights.core import metrics
 from insights.core.config import Settings, get_settings
 from insights.core.db import make_engine, make_sessionmaker
 from insights.core.migrate import upgrade
@@ -39,9 +39,7 @@ STATIC = Path(__file__).parent / "static"
 log = logging.getLogger("api.app")
 
 
-def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -> FastAPI:
-    """The app. ``settle_heap``: a serving process's own, once started (``serve_app``); tests and
-    embedders build many apps in one process and leave the collector alone."""
+def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logging.basicConfig(level=settings.log_level)
     quiet_prompt_loggers(settings)
@@ -57,8 +55,6 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
         if settings.model:
             LLM.warm_up()  # litellm's import costs seconds: pay it at start, not on a request
         consumer = start_consumer(app.state.jobs) if app.state.jobs and settings.jobs_in_process else None
-        if settle_heap:
-            heap.settle()  # full collections walk only what requests make from now on
         try:
             yield
         finally:
@@ -128,8 +124,3 @@ def create_app(settings: Settings | None = None, *, settle_heap: bool = False) -
             return RedirectResponse("/widget/")
 
     return app
-
-
-def serve_app() -> FastAPI:
-    """The factory ``insights serve`` hands uvicorn: each worker process builds and settles its own."""
-    return create_app(settle_heap=True)

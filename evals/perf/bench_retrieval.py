@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import random
 import time
-from dataclasses import dataclass, field
 
 from sqlalchemy import event, func, select
 
 import insights  # noqa: F401  (offline defaults)
 from evals.perf.common import percentiles, show
-from insights.core import heap
 from insights.core.config import async_database_url
 from insights.core.db import make_engine, make_sessionmaker
 from insights.crm import models as m
@@ -32,9 +29,7 @@ from insights.insight.retrieval import deal_context
 from insights.permissions import load_viewer
 
 
-async def main(
-    url: str, account: str, samples: int, seed: int, slowest: int = 0, repeat: int = 5, settle: bool = True
-) -> None:
+async def main(url: str, account: str, samples: int, seed: int, slowest: int = 0, repeat: int = 5) -> None:
     engine = make_engine(async_database_url(url))
     sm = make_sessionmaker(engine)
     rnd = random.Random(seed)
@@ -68,9 +63,6 @@ async def main(
         f"({busiest[1]:,} direct activity links)"
     )
     everything: list[float] = []
-    if settle:
-        heap.settle()  # as ``insights serve`` does once it has started
-    pauses = _full_collections()
     cpu_all: list[float] = []
     sampled: list[tuple[float, str, str, str]] = []  # (cpu ms, role, user, deal)
     for role, ids in roles.items():
@@ -98,36 +90,12 @@ async def main(
         show(f"deal_context ms, {role}", {**percentiles(times), "visible": visible, "built": built})
         show(f"  cpu ms, {role}", percentiles(cpu))
     show("deal_context ms, all viewers", percentiles(everything))
-    gc.callbacks.remove(pauses.record)
-    show("  full garbage collections in the timed loops, ms", percentiles(pauses.ms))
     show("  cpu ms, all viewers", percentiles(cpu_all))
     if slowest:
         await profile(sm, account, sorted(sampled, reverse=True)[:slowest], repeat)
     else:
         await explain(sm, engine.dialect.name, account, busiest[0], roles)
     await engine.dispose()
-
-
-@dataclass
-class _Pauses:
-    ms: list[float] = field(default_factory=list)
-    started: float = 0.0
-
-    def record(self, phase: str, info: dict[str, int]) -> None:
-        if info["generation"] != 2:
-            return
-        if phase == "start":
-            self.started = time.perf_counter()
-        else:
-            self.ms.append((time.perf_counter() - self.started) * 1000)
-
-
-def _full_collections() -> _Pauses:
-    """Python's full (generation 2) collections from now on: a pause lands on whichever call is
-    running, so a tail sample may be one of these rather than the query."""
-    pauses = _Pauses()
-    gc.callbacks.append(pauses.record)
-    return pauses
 
 
 async def profile(sm, account: str, worst: list[tuple[float, str, str, str]], repeat: int) -> None:  # type: ignore[no-untyped-def]
@@ -204,6 +172,5 @@ if __name__ == "__main__":
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--slowest", type=int, default=0, help="profile the N slowest samples (pyinstrument)")
     p.add_argument("--repeat", type=int, default=5, help="with --slowest: runs of each slow sample")
-    p.add_argument("--no-settle", action="store_true", help="leave the start-up objects to the collector")
     a = p.parse_args()
-    asyncio.run(main(a.database_url, a.account, a.samples, a.seed, a.slowest, a.repeat, not a.no_settle))
+    asyncio.run(main(a.database_url, a.account, a.samples, a.seed, a.slowest, a.repeat))

@@ -50,7 +50,7 @@ def _serve(settings: Settings, host: str, port: int) -> None:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings, settle_heap=True), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 async def _migrate(settings: Settings) -> None:
@@ -111,7 +111,7 @@ def serve_cmd(
     run(_migrate(settings))  # once, before the workers start: they would race on an empty database
     # an app factory by import string: each worker process builds its own app from the environment
     uvicorn.run(
-        "api.app:serve_app",
+        "api.app:create_app",
         factory=True,
         host=host,
         port=port,
