@@ -20,8 +20,9 @@ async def get_settings_dep(request: Request) -> Settings:  # async: a sync one c
 async def storable_parameters(request: Request) -> None:
     """A path or query parameter holding a NUL is a 422 before any route reads it: PostgreSQL
     refuses the character in a statement (a 500 otherwise; the schema fuzzer sent ``?profile=%00``)."""
-    for where, params in (("path", request.path_params), ("query", request.query_params)):
-        for name, value in params.items():
+    query = request.query_params.multi_items()  # every value of a repeated key
+    for where, params in (("path", list(request.path_params.items())), ("query", query)):
+        for name, value in params:
             if isinstance(value, str) and "\x00" in value:
                 raise RequestValidationError([{"loc": (where, name), "msg": "Contains a NUL character."}])
 

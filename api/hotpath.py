@@ -65,7 +65,7 @@ class CachedInsightFastPath:
         ):
             return None
         deal_id = path[len(PREFIX) : -len(SUFFIX)]
-        if not deal_id or "/" in deal_id:
+        if not deal_id or "/" in deal_id or "\x00" in deal_id:  # a NUL: the route's 422, no query
             return None
         token = _bearer(scope)
         state = scope["app"].state  # the FastAPI app (Starlette sets it before any middleware)

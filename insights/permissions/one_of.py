@@ -21,6 +21,7 @@ from sqlalchemy import JSON, Boolean, String, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import coercions, roles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -52,7 +53,8 @@ class OneOf(ColumnElement[bool]):
     ]
 
     def __init__(self, column: Any, ids: Iterable[str] | BindParameter[Any]) -> None:
-        self.column = column
+        # coerced like ``column.in_()`` does, so an adapted statement (an alias) adapts it too
+        self.column = coercions.expect(roles.ExpressionElementRole, column)
         self.ids = ids if isinstance(ids, BindParameter) else bindparam(None, sorted(ids), type_=IdList())
 
 

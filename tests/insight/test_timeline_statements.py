@@ -122,3 +122,20 @@ async def test_a_kept_statement_run_without_an_identity_fails(sessionmaker, kept
     async with sessionmaker() as s:
         with pytest.raises(StatementError, match="viewer_"):
             await s.execute(built.rows, params)
+
+
+async def test_a_tie_across_the_hundredth_is_cut_by_id_on_every_path(sessionmaker, kept) -> None:
+    """150 notes at one moment, on the deal and (a third of them) on its contact too: the newest
+    100 are the 100 smallest ids (time desc, then id), however each path cut its own ties."""
+    doc, _ = busy_doc()
+    at = _iso(NOW - timedelta(hours=1))  # newer than every other activity of the doc
+    for i in range(150):
+        on = {"deals": {"results": [{"id": "9001"}]}}
+        if i % 3 == 0:
+            on["contacts"] = {"results": [{"id": "51"}]}
+        props = {"hs_timestamp": at, "hs_note_body": "tie", "hubspot_owner_id": "101"}
+        doc["notes"].append({"id": f"tie{i:03}", "properties": props, "associations": on})
+    await run(sessionmaker, doc)
+    ana = await _view(sessionmaker, "101")
+    assert [a.id for a in ana.activities] == sorted(f"tie{i:03}" for i in range(150))[:100]
+    assert {tuple(a.via) for a in ana.activities if int(a.id[3:]) % 3 == 0} == {("contact:51", "deal")}
