@@ -58,7 +58,7 @@ def prepare(dialect: Dialect, stmt: ClauseElement, names: tuple[str, ...]) -> Pr
     compiled = stmt.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)  # a SELECT compiles to SQL
     expanded = compiled.construct_expanded_state({n: None for n in names})
-    # by parameter name (the expanded state lists only its expanded ones'); a fixed one is
+    # by parameter name (the expanded state lists the expanding ones only); a fixed one is
     # converted here, once
     convert: dict[str, Any] = {**compiled._bind_processors, **expanded.processors}
     if any(n in convert or n not in expanded.parameters for n in names):

@@ -67,6 +67,13 @@ def can_read_activity(u: User, table: Any = None, *types: str, drive: bool = Fal
     return activity_readable(u.viewer, types or m.ACTIVITY_TYPES, table, probe_owner=not drive)
 
 
+def copy_readable(u: User, link: Any, *types: str) -> ColumnElement[bool]:
+    """The link's copy of its activity (``crm.link_copy``) reads as a readable activity of one of
+    ``types``: a pre-filter inside the timeline index, before any activity row is read (each one a
+    random read with a cold cache). The rows that remain are checked with ``can_read_activity``."""
+    return activity_readable(u.viewer, types, as_activity(link), probe_owner=False)
+
+
 @dataclass
 class Candidate:
     """A record for which all creation criteria hold now (or, ``creatable=False``, may be kept)."""
@@ -198,13 +205,6 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
     the account's. ``since`` itself is included."""
 
     def on(kind: str, kind_filter: ColumnElement[bool], at: Column, at_is_time: bool = False) -> AnySelect:
-        # the link's copy (``crm.link_copy``) passes over other types, unreadable activities and,
-        # where the engagement's time is the activity's, older ones inside the index, before any
-        # activity row is read; the rows that remain are checked again
-        copy = [
-            L.activity_type == kind,
-            activity_readable(u.viewer, (kind,), as_activity(L), probe_owner=False),
-        ]
         return (
             select(L.object_id.label("object_id"), A.id.label("activity_id"), at.label("at"))
             .join(A, and_(A.portal_id == L.portal_id, A.id == L.activity_id))
@@ -212,7 +212,7 @@ def engagements(u: User, object_type: str, among: AnySelect, since: datetime) ->
                 L.portal_id == u.portal_id,
                 L.object_type == object_type,
                 L.object_id.in_(among),
-                *copy,
+                copy_readable(u, L, kind),  # and, where the engagement's time is the activity's, newer
                 *([L.occurred_at >= since] if at_is_time else []),
                 can_read_activity(u, A, kind),
                 kind_filter,
@@ -252,6 +252,7 @@ __all__ = [
     "User",
     "can_read",
     "can_read_activity",
+    "copy_readable",
     "deal_is_open",
     "domain",
     "engagements",

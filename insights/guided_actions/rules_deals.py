@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from insights.crm import models as m
-from insights.crm.link_copy import as_activity
 from insights.guided_actions.base import (
     A,
     AnySelect,
@@ -23,6 +22,7 @@ from insights.guided_actions.base import (
     User,
     can_read,
     can_read_activity,
+    copy_readable,
     deal_is_open,
     linked_to,
     said,
@@ -35,7 +35,7 @@ from insights.guided_actions.expiry_records import (
     reassigned,
 )
 from insights.guided_actions.models import GuidedAction
-from insights.permissions.readable import activity_readable
+from insights.guided_actions.replies import email_link_window
 
 D = m.Deal
 
@@ -62,10 +62,7 @@ def _contact_emails(u: User, email: type[m.Activity], by_email: bool = False) ->
                 link.portal_id == dc.portal_id,
                 link.object_type == "contact",
                 link.object_id == dc.contact_id,
-                # the link's copy passes over the contact's other activities inside the index
-                # before their rows are read (``crm.link_copy``); the email's row is checked below
-                link.activity_type == "email",
-                activity_readable(u.viewer, ("email",), as_activity(link), probe_owner=False),
+                copy_readable(u, link, "email"),  # the email's row is checked below
             ),
         )
         .join(email, and_(email.portal_id == link.portal_id, email.id == link.activity_id))
@@ -221,11 +218,7 @@ def _buyer_wrote_after(u: User, deal_id: Column, opened: Column, now: datetime) 
                 link.portal_id == dc.portal_id,
                 link.object_type == "contact",
                 link.object_id == dc.contact_id,
-                # the link's copy of the reply's type and time narrows the contact's links inside
-                # the index before any activity row is read (``crm.link_copy``)
-                link.activity_type == "email",
-                link.occurred_at > opened,
-                link.occurred_at <= now,
+                *email_link_window(link, opened, now),
             ),
         )
         .join(reply, and_(reply.portal_id == link.portal_id, reply.id == link.activity_id))

@@ -12,11 +12,19 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from insights.crm import models as m
-from insights.crm.link_copy import as_activity
-from insights.guided_actions.base import A, Candidate, L, Rule, User, can_read, can_read_activity, said
+from insights.guided_actions.base import (
+    A,
+    Candidate,
+    L,
+    Rule,
+    User,
+    can_read,
+    can_read_activity,
+    copy_readable,
+    said,
+)
 from insights.guided_actions.expiry_records import deal_closed, next_step_changed, reassigned
 from insights.guided_actions.rules_deals import D, mine_open
-from insights.permissions.readable import activity_readable
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -46,9 +54,6 @@ def _us(t: datetime) -> int:
     return (t - EPOCH) // timedelta(microseconds=1)
 
 
-TYPES = ("email", "call", "meeting", "note")
-
-
 def _timeline(u: User, cutoff: datetime) -> Subquery:
     """(deal, activity) for your open deals' timelines (crm-model.md): activities logged on the deal
     and on its readable contacts and companies, begun before ``cutoff``. The link's copy of the
@@ -57,7 +62,7 @@ def _timeline(u: User, cutoff: datetime) -> Subquery:
     activities that remain are checked again on their rows."""
     dc, dco = m.DealContact, m.DealCompany
     copy = [
-        activity_readable(u.viewer, TYPES, as_activity(L), probe_owner=False),
+        copy_readable(u, L, *m.TIMELINE_TYPES),
         L.occurred_at < cutoff,
         # a note or an email ends when it happens: one from before the next step changed cannot
         # count (a meeting or a call may end later than it began, so those are all read)
@@ -103,7 +108,7 @@ async def update_next_steps(s: AsyncSession, u: User, now: datetime) -> list[Can
             .join(A, and_(A.portal_id == D.portal_id, A.id == t.c.activity_id))
             .where(
                 D.portal_id == u.portal_id,
-                can_read_activity(u, A, *TYPES),
+                can_read_activity(u, A, *m.TIMELINE_TYPES),
                 A.occurred_at < cutoff,  # every activity starts before it ends: an index range
                 ended < _us(cutoff),
                 or_(D.next_step_changed_at.is_(None), ended > epoch_us(D.next_step_changed_at)),
